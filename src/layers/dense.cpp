@@ -1,0 +1,102 @@
+// Dense: y = act(x * kernel + bias), kernel [in, units] as in Keras.
+#include <algorithm>
+
+#include "core/check.h"
+#include "kernels/eltwise.h"
+#include "kernels/gemm.h"
+#include "layers/activation.h"
+#include "layers/init.h"
+#include "layers/layer.h"
+#include "layers/registry.h"
+
+namespace wasmcnn {
+namespace {
+
+class Dense final : public Layer {
+ public:
+  explicit Dense(const LayerConfig& config) : Layer(config), act_(parse_activation(config.activation, who())) {
+    check(config.units > 0, who(), ": units must be positive, got ", config.units);
+    check_initializer(config.kernel_initializer, who());
+    check_initializer(config.bias_initializer, who());
+    kernel_.name = "kernel";
+    bias_.name = "bias";
+    kernel_.l1 = config.kernel_l1;
+    kernel_.l2 = config.kernel_l2;
+    bias_.l1 = config.bias_l1;
+    bias_.l2 = config.bias_l2;
+  }
+
+  Shape build(const Shape& in) override {
+    check(in.size() == 1, who(), ": expected a flat input [features], got ", shape_str(in),
+          "; add a flatten layer before it");
+    in_ = in[0];
+    check(in_ > 0, who(), ": input has no features");
+    kernel_.w.resize({in_, config_.units});
+    kernel_.dw.resize(kernel_.w.shape());
+    if (config_.use_bias) {
+      bias_.w.resize({config_.units});
+      bias_.dw.resize({config_.units});
+    }
+    kernel_.w.fill(0.f);
+    bias_.w.fill(0.f);
+    return {config_.units};
+  }
+
+  void init(Rng& rng) override {
+    initialize(config_.kernel_initializer, who(), in_, config_.units, rng, kernel_.w);
+    if (config_.use_bias) initialize(config_.bias_initializer, who(), in_, config_.units, rng, bias_.w);
+  }
+
+  void forward(const Tensor& x, Tensor& y, Context&) override {
+    const int n = x.dim(0), u = config_.units;
+    Tensor& z = act_ == Activation::Softmax ? z_ : y;
+    z.resize({n, u});
+    reserve(n, false);
+    kernels::gemm(false, false, n, u, in_, x.data(), in_, kernel_.w.data(), u, false, z.data(), u, work_.data());
+    if (config_.use_bias) kernels::bias_add(n, u, bias_.w.data(), z.data());
+    activation_forward(act_, z, y);
+  }
+
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
+    const int n = x.dim(0), u = config_.units;
+    const Tensor* dz = &dy;
+    if (act_ != Activation::Linear && !grad_is_logits_) {
+      activation_backward(act_, y, dy, dz_);
+      dz = &dz_;
+    }
+    reserve(n, dx != nullptr);
+    // dkernel[in, u] = x^T[in, n] * dz[n, u]
+    kernels::gemm(true, false, in_, u, n, x.data(), in_, dz->data(), u, false, kernel_.dw.data(), u, work_.data());
+    if (config_.use_bias) kernels::bias_grad(n, u, dz->data(), bias_.dw.data());
+    if (dx) {
+      dx->resize(x.shape());
+      // dx[n, in] = dz[n, u] * kernel^T[u, in]
+      kernels::gemm(false, true, n, in_, u, dz->data(), u, kernel_.w.data(), u, false, dx->data(), in_, work_.data());
+    }
+  }
+
+  std::vector<Param*> params() override {
+    if (config_.use_bias) return {&kernel_, &bias_};
+    return {&kernel_};
+  }
+  const Tensor* logits(const Tensor&) const override { return act_ == Activation::Softmax ? &z_ : nullptr; }
+
+ private:
+  void reserve(int n, bool need_dx) {
+    size_t work = std::max(kernels::gemm_workspace_floats(n, config_.units, in_),
+                           kernels::gemm_workspace_floats(in_, config_.units, n));
+    if (need_dx) work = std::max(work, kernels::gemm_workspace_floats(n, in_, config_.units));
+    if (work_.size() < work) work_.resize({int(work)});
+  }
+
+  Activation act_;
+  int in_ = 0;
+  Param kernel_, bias_;
+  Tensor z_, dz_, work_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_dense(const LayerConfig& config) { return std::make_unique<Dense>(config); }
+
+}  // namespace wasmcnn

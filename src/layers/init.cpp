@@ -1,0 +1,43 @@
+#include "layers/init.h"
+
+#include <cmath>
+
+#include "core/check.h"
+
+namespace wasmcnn {
+
+void check_initializer(const std::string& name, const std::string& who) {
+  static const char* known[] = {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+                                "lecun_uniform", "zeros", "ones"};
+  for (const char* k : known)
+    if (name == k) return;
+  fail(who, ": unknown initializer '", name,
+       "' (expected glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, zeros or ones)");
+}
+
+void initialize(const std::string& name, const std::string& who, int fan_in, int fan_out, Rng& rng, Tensor& w) {
+  check_initializer(name, who);
+  const size_t n = w.size();
+  if (name == "zeros" || name == "ones") {
+    w.fill(name == "ones" ? 1.f : 0.f);
+    return;
+  }
+  double fan = name.rfind("glorot", 0) == 0 ? (fan_in + fan_out) / 2.0 : double(fan_in);
+  double scale = name.rfind("he", 0) == 0 ? 2.0 : 1.0;
+  double variance = scale / (fan > 0 ? fan : 1.0);
+  if (name.find("uniform") != std::string::npos) {
+    float limit = float(std::sqrt(3.0 * variance));
+    for (size_t i = 0; i < n; ++i) w[i] = rng.uniform(-limit, limit);
+  } else {
+    // 0.8796... is the standard deviation of a unit normal truncated to [-2, 2].
+    float stddev = float(std::sqrt(variance) / 0.87962566103423978);
+    for (size_t i = 0; i < n; ++i) {
+      float z;
+      do z = rng.normal();
+      while (std::fabs(z) > 2.f);
+      w[i] = stddev * z;
+    }
+  }
+}
+
+}  // namespace wasmcnn

@@ -1,0 +1,16 @@
+// Weight initialisers with Keras' definitions (fan_in, fan_out as for a [kh,kw,ic,oc] kernel).
+#pragma once
+
+#include <string>
+
+#include "core/rng.h"
+#include "core/tensor.h"
+
+namespace wasmcnn {
+
+// glorot_uniform glorot_normal he_uniform he_normal lecun_uniform zeros ones. The normal variants
+// draw from a normal truncated at two standard deviations, rescaled as Keras' variance scaling.
+void initialize(const std::string& name, const std::string& who, int fan_in, int fan_out, Rng& rng, Tensor& w);
+void check_initializer(const std::string& name, const std::string& who);
+
+}  // namespace wasmcnn

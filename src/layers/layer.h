@@ -1,0 +1,78 @@
+// The layer interface: output shape, forward, backward, parameters, config.
+//
+// Shapes passed to build() are per sample (no batch dimension); tensors passed to forward() and
+// backward() carry the batch as dimension 0. backward() receives the x and y of the matching
+// forward() call, writes dx (when `dx` is non-null) and overwrites the parameter gradients.
+// Layers keep whatever caches they need (im2col buffers, argmax, masks) as members sized on first
+// use, so a steady batch size allocates nothing.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "core/tensor.h"
+#include "layers/layer_config.h"
+
+namespace wasmcnn {
+
+// A trainable tensor with its gradient and regularisation penalty (loss += l1*|w| + l2*w^2).
+struct Param {
+  std::string name;  // Keras weight name: "kernel", "bias", "gamma", "beta", ...
+  Tensor w, dw;
+  float l1 = 0.f, l2 = 0.f;
+  bool trainable = true;  // false for statistics such as BatchNorm's moving mean
+};
+
+struct Context {
+  bool training = false;
+  Rng* rng = nullptr;
+};
+
+class Layer {
+ public:
+  explicit Layer(LayerConfig config) : config_(std::move(config)) {}
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  // Validates the input shape against the layer's options, creates parameters, returns the
+  // output shape. Errors name the layer and the shapes.
+  virtual Shape build(const Shape& input) = 0;
+  virtual void init(Rng& rng) { (void)rng; }
+  virtual void forward(const Tensor& x, Tensor& y, Context& ctx) = 0;
+  virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context& ctx) = 0;
+  virtual std::vector<Param*> params() { return {}; }
+
+  // For a layer whose output is softmax(z): z of the last forward() call on input x, so a
+  // cross-entropy loss can be computed from logits and its gradient taken with respect to z.
+  virtual const Tensor* logits(const Tensor& x) const {
+    (void)x;
+    return nullptr;
+  }
+  // Set when the loss hands this layer dL/dz instead of dL/dy (fused softmax + cross-entropy).
+  void set_grad_is_logits(bool on) { grad_is_logits_ = on; }
+
+  const LayerConfig& config() const { return config_; }
+  const std::string& name() const { return config_.name; }
+  bool trainable() const { return config_.trainable; }
+  void set_trainable(bool on) { config_.trainable = on; }
+  float lr_multiplier() const { return config_.lr_multiplier; }
+  void set_lr_multiplier(float m) { config_.lr_multiplier = m; }
+  const Shape& input_shape() const { return input_shape_; }
+  const Shape& output_shape() const { return output_shape_; }
+  size_t param_count();
+
+ protected:
+  // Error prefix: "conv2d 'conv2d_1'"
+  std::string who() const { return config_.type + " '" + config_.name + "'"; }
+
+  LayerConfig config_;
+  Shape input_shape_, output_shape_;
+  bool grad_is_logits_ = false;
+
+  friend class Model;
+};
+
+}  // namespace wasmcnn

@@ -1,0 +1,43 @@
+// LayerConfig: every option of every layer in one flat record, the form in which layers cross the
+// JavaScript boundary and are written to model files. The registry turns it into a typed layer,
+// rejecting unknown names and out-of-range values with a message that names the layer.
+#pragma once
+
+#include <string>
+
+namespace wasmcnn {
+
+struct LayerConfig {
+  std::string type;  // conv2d dense flatten activation max_pooling2d average_pooling2d
+                     // sum_pooling2d global_average_pooling2d dropout batch_normalization
+                     // gaussian_noise
+  std::string name;
+  bool trainable = true;
+  float lr_multiplier = 1.f;
+
+  // conv2d / dense
+  int filters = 0;
+  int units = 0;
+  int kernel_h = 3, kernel_w = 3;
+  int stride_h = 1, stride_w = 1;  // conv and pooling strides (pooling: 0 means the pool size)
+  std::string padding = "valid";   // valid | same
+  std::string activation = "linear";  // linear relu sigmoid tanh softmax
+  bool use_bias = true;
+  std::string kernel_initializer = "glorot_uniform";  // glorot_uniform glorot_normal he_uniform he_normal zeros ones
+  std::string bias_initializer = "zeros";
+  float kernel_l1 = 0.f, kernel_l2 = 0.f, bias_l1 = 0.f, bias_l2 = 0.f;
+
+  // pooling
+  int pool_h = 2, pool_w = 2;
+
+  // dropout / gaussian_noise
+  float rate = 0.f;
+  float stddev = 0.f;
+
+  // batch_normalization
+  float momentum = 0.99f;
+  float epsilon = 1e-3f;
+  bool center = true, scale = true;
+};
+
+}  // namespace wasmcnn

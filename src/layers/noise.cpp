@@ -1,0 +1,77 @@
+// Training-only stochastic layers: Dropout and GaussianNoise. Both are the identity at inference.
+#include <cstring>
+
+#include "core/check.h"
+#include "layers/layer.h"
+#include "layers/registry.h"
+
+namespace wasmcnn {
+namespace {
+
+// Inverted dropout (Srivastava et al. 2014): in training each element is zeroed with probability
+// `rate` and the survivors scaled by 1/(1-rate), so the expected output equals the input.
+class Dropout final : public Layer {
+ public:
+  explicit Dropout(const LayerConfig& config) : Layer(config) {
+    check(config.rate >= 0.f && config.rate < 1.f, who(), ": rate must be in [0, 1), got ", config.rate);
+  }
+  Shape build(const Shape& in) override { return in; }
+  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
+    y.resize(x.shape());
+    const float rate = config_.rate;
+    if (!ctx.training || rate == 0.f) {
+      std::memcpy(y.data(), x.data(), x.size() * sizeof(float));
+      active_ = false;
+      return;
+    }
+    active_ = true;
+    mask_.resize(x.shape());
+    const float keep_scale = 1.f / (1.f - rate);
+    for (size_t i = 0; i < x.size(); ++i) {
+      mask_[i] = ctx.rng->uniform() < rate ? 0.f : keep_scale;
+      y[i] = x[i] * mask_[i];
+    }
+  }
+  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
+    if (!dx) return;
+    dx->resize(x.shape());
+    if (!active_) {
+      std::memcpy(dx->data(), dy.data(), dy.size() * sizeof(float));
+      return;
+    }
+    for (size_t i = 0; i < dy.size(); ++i) (*dx)[i] = dy[i] * mask_[i];
+  }
+
+ private:
+  Tensor mask_;
+  bool active_ = false;
+};
+
+// Additive zero-mean Gaussian noise with standard deviation `stddev`, in training only.
+class GaussianNoise final : public Layer {
+ public:
+  explicit GaussianNoise(const LayerConfig& config) : Layer(config) {
+    check(config.stddev >= 0.f, who(), ": stddev must be non-negative, got ", config.stddev);
+  }
+  Shape build(const Shape& in) override { return in; }
+  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
+    y.resize(x.shape());
+    if (!ctx.training || config_.stddev == 0.f) {
+      std::memcpy(y.data(), x.data(), x.size() * sizeof(float));
+      return;
+    }
+    for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] + config_.stddev * ctx.rng->normal();
+  }
+  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
+    if (!dx) return;
+    dx->resize(x.shape());
+    std::memcpy(dx->data(), dy.data(), dy.size() * sizeof(float));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_dropout(const LayerConfig& c) { return std::make_unique<Dropout>(c); }
+std::unique_ptr<Layer> make_gaussian_noise(const LayerConfig& c) { return std::make_unique<GaussianNoise>(c); }
+
+}  // namespace wasmcnn

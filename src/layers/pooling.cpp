@@ -1,0 +1,124 @@
+// MaxPooling2D, AveragePooling2D, SumPooling2D and GlobalAveragePooling2D over NHWC.
+#include <cstring>
+
+#include "core/check.h"
+#include "kernels/pool.h"
+#include "layers/layer.h"
+#include "layers/registry.h"
+
+namespace wasmcnn {
+namespace {
+
+enum class PoolKind { Max, Average, Sum };
+
+class Pool2D final : public Layer {
+ public:
+  Pool2D(const LayerConfig& config, PoolKind kind) : Layer(config), kind_(kind) {
+    check(config.pool_h > 0 && config.pool_w > 0, who(), ": pool size must be positive, got [", config.pool_h, ",",
+          config.pool_w, "]");
+    check(config.stride_h >= 0 && config.stride_w >= 0, who(), ": strides must be positive, got [", config.stride_h,
+          ",", config.stride_w, "]");
+    check(config.padding == "valid" || config.padding == "same", who(), ": padding must be 'valid' or 'same', got '",
+          config.padding, "'");
+  }
+
+  Shape build(const Shape& in) override {
+    check(in.size() == 3, who(), ": expected an input of shape [height,width,channels], got ", shape_str(in));
+    const LayerConfig& c = config_;
+    int sh = c.stride_h ? c.stride_h : c.pool_h, sw = c.stride_w ? c.stride_w : c.pool_w;
+    geo_ = kernels::conv_geometry(in[0], in[1], in[2], c.pool_h, c.pool_w, sh, sw, c.padding == "same");
+    check(geo_.oh > 0 && geo_.ow > 0, who(), ": pool [", c.pool_h, ",", c.pool_w,
+          "] with 'valid' padding does not fit the input ", shape_str(in));
+    return {geo_.oh, geo_.ow, geo_.c};
+  }
+
+  void forward(const Tensor& x, Tensor& y, Context&) override {
+    const int n = x.dim(0);
+    y.resize({n, geo_.oh, geo_.ow, geo_.c});
+    const size_t in_size = size_t(geo_.h) * geo_.w * geo_.c, out_size = size_t(geo_.oh) * geo_.ow * geo_.c;
+    if (kind_ == PoolKind::Max) argmax_.resize(size_t(n) * out_size);
+    for (int i = 0; i < n; ++i) {
+      const float* xi = x.data() + i * in_size;
+      float* yi = y.data() + i * out_size;
+      if (kind_ == PoolKind::Max)
+        kernels::max_pool_forward(geo_, xi, yi, argmax_.data() + i * out_size);
+      else
+        kernels::avg_pool_forward(geo_, mode(), xi, yi);
+    }
+  }
+
+  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
+    if (!dx) return;
+    const int n = x.dim(0);
+    dx->resize(x.shape());
+    dx->fill(0.f);
+    const size_t in_size = size_t(geo_.h) * geo_.w * geo_.c, out_size = size_t(geo_.oh) * geo_.ow * geo_.c;
+    for (int i = 0; i < n; ++i) {
+      float* dxi = dx->data() + i * in_size;
+      const float* dyi = dy.data() + i * out_size;
+      if (kind_ == PoolKind::Max)
+        kernels::max_pool_backward(out_size, dyi, argmax_.data() + i * out_size, dxi);
+      else
+        kernels::avg_pool_backward(geo_, mode(), dyi, dxi);
+    }
+  }
+
+ private:
+  kernels::PoolMode mode() const { return kind_ == PoolKind::Sum ? kernels::PoolMode::Sum : kernels::PoolMode::Average; }
+
+  PoolKind kind_;
+  kernels::ConvGeometry geo_{};
+  std::vector<int32_t> argmax_;
+};
+
+// [h, w, c] -> [c], the mean over all pixels of each channel.
+class GlobalAveragePooling2D final : public Layer {
+ public:
+  using Layer::Layer;
+  Shape build(const Shape& in) override {
+    check(in.size() == 3, who(), ": expected an input of shape [height,width,channels], got ", shape_str(in));
+    check(in[0] > 0 && in[1] > 0, who(), ": input ", shape_str(in), " has no pixels");
+    pixels_ = in[0] * in[1];
+    c_ = in[2];
+    return {c_};
+  }
+  void forward(const Tensor& x, Tensor& y, Context&) override {
+    const int n = x.dim(0);
+    y.resize({n, c_});
+    const float s = 1.f / float(pixels_);
+    for (int i = 0; i < n; ++i) {
+      float* yi = y.data() + size_t(i) * c_;
+      const float* xi = x.data() + size_t(i) * pixels_ * c_;
+      std::memset(yi, 0, size_t(c_) * sizeof(float));
+      for (int p = 0; p < pixels_; ++p)
+        for (int ch = 0; ch < c_; ++ch) yi[ch] += xi[size_t(p) * c_ + ch];
+      for (int ch = 0; ch < c_; ++ch) yi[ch] *= s;
+    }
+  }
+  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
+    if (!dx) return;
+    const int n = x.dim(0);
+    dx->resize(x.shape());
+    const float s = 1.f / float(pixels_);
+    for (int i = 0; i < n; ++i)
+      for (int p = 0; p < pixels_; ++p)
+        for (int ch = 0; ch < c_; ++ch)
+          (*dx)[(size_t(i) * pixels_ + p) * c_ + ch] = s * dy[size_t(i) * c_ + ch];
+  }
+
+ private:
+  int pixels_ = 0, c_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_max_pooling2d(const LayerConfig& c) { return std::make_unique<Pool2D>(c, PoolKind::Max); }
+std::unique_ptr<Layer> make_average_pooling2d(const LayerConfig& c) {
+  return std::make_unique<Pool2D>(c, PoolKind::Average);
+}
+std::unique_ptr<Layer> make_sum_pooling2d(const LayerConfig& c) { return std::make_unique<Pool2D>(c, PoolKind::Sum); }
+std::unique_ptr<Layer> make_global_average_pooling2d(const LayerConfig& c) {
+  return std::make_unique<GlobalAveragePooling2D>(c);
+}
+
+}  // namespace wasmcnn

@@ -1,0 +1,332 @@
+#include "train/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "core/check.h"
+#include "kernels/eltwise.h"
+#include "layers/registry.h"
+
+namespace wasmcnn {
+
+namespace {
+constexpr int kPredictChunk = 256;  // samples per forward pass in predict(): bounds activation memory
+}
+
+std::string keras_class_name(const std::string& type) {
+  static const std::pair<const char*, const char*> names[] = {
+      {"conv2d", "Conv2D"},
+      {"dense", "Dense"},
+      {"flatten", "Flatten"},
+      {"activation", "Activation"},
+      {"max_pooling2d", "MaxPooling2D"},
+      {"average_pooling2d", "AveragePooling2D"},
+      {"sum_pooling2d", "SumPooling2D"},
+      {"global_average_pooling2d", "GlobalAveragePooling2D"},
+      {"dropout", "Dropout"},
+      {"batch_normalization", "BatchNormalization"},
+      {"gaussian_noise", "GaussianNoise"},
+  };
+  for (auto& [t, k] : names)
+    if (type == t) return k;
+  return type;
+}
+
+Model::Model(Shape input_shape, uint64_t seed) : input_shape_(std::move(input_shape)), seed_(seed), rng_(seed) {
+  check(!input_shape_.empty() && input_shape_.size() <= 3, "model: inputShape must have 1 to 3 dimensions, got ",
+        shape_str(input_shape_));
+  for (int d : input_shape_)
+    check(d > 0, "model: inputShape dimensions must be positive, got ", shape_str(input_shape_));
+  check(shape_size(input_shape_) <= (size_t(1) << 24), "model: inputShape ", shape_str(input_shape_),
+        " is too large (more than 2^24 values per sample)");
+  acts_.resize(1);
+  grads_.resize(1);
+}
+
+const Shape& Model::output_shape() const { return layers_.empty() ? input_shape_ : layers_.back()->output_shape(); }
+
+Layer& Model::layer(size_t i) {
+  check(i < layers_.size(), "model: layer index ", i, " out of range (", layers_.size(), " layers)");
+  return *layers_[i];
+}
+
+Layer& Model::layer(const std::string& name) {
+  for (auto& l : layers_)
+    if (l->name() == name) return *l;
+  fail("model: no layer named '", name, "'");
+}
+
+Layer& Model::add(const LayerConfig& given) {
+  LayerConfig config = given;
+  if (config.name.empty()) {
+    int count = 1;
+    for (auto& l : layers_) count += l->config().type == config.type;
+    do config.name = config.type + "_" + std::to_string(count++);
+    while (std::any_of(layers_.begin(), layers_.end(), [&](auto& l) { return l->name() == config.name; }));
+  } else {
+    for (auto& l : layers_) check(l->name() != config.name, "model: duplicate layer name '", config.name, "'");
+  }
+  std::unique_ptr<Layer> layer = make_layer(config);
+  layer->input_shape_ = output_shape();
+  layer->output_shape_ = layer->build(layer->input_shape_);
+  layer->init(rng_);
+  layers_.push_back(std::move(layer));
+  acts_.resize(layers_.size() + 1);
+  grads_.resize(layers_.size() + 1);
+  if (optimizer_) optimizer_->reset();
+  return *layers_.back();
+}
+
+void Model::pop() {
+  check(!layers_.empty(), "model: pop() on a model with no layers");
+  layers_.pop_back();
+  acts_.resize(layers_.size() + 1);
+  grads_.resize(layers_.size() + 1);
+  if (optimizer_) optimizer_->reset();
+}
+
+void Model::compile(const std::string& loss, const OptimizerConfig& optimizer) {
+  check(!layers_.empty(), "model: compile() needs at least one layer");
+  LossKind kind = parse_loss(loss);
+  auto opt = std::make_unique<Optimizer>(optimizer);
+  const Shape& out = output_shape();
+  check(out.size() == 1, "model: the loss '", loss_name(kind), "' needs a flat output [classes], but the last layer '",
+        layers_.back()->name(), "' outputs ", shape_str(out));
+  if (kind != LossKind::MeanSquaredError)
+    check(out[0] >= 2, "model: '", loss_name(kind), "' needs at least 2 output units, got ", out[0]);
+  loss_ = kind;
+  optimizer_ = std::move(opt);
+}
+
+Optimizer& Model::optimizer() {
+  check(optimizer_ != nullptr, "model: not compiled; call compile() first");
+  return *optimizer_;
+}
+
+int Model::target_cols() const { return loss_target_cols(loss_, output_shape().empty() ? 1 : output_shape()[0]); }
+
+size_t Model::param_count(bool trainable_only) {
+  size_t n = 0;
+  for (auto& l : layers_)
+    for (Param* p : l->params())
+      if (!trainable_only || (l->trainable() && p->trainable)) n += p->w.size();
+  return n;
+}
+
+size_t Layer::param_count() {
+  size_t n = 0;
+  for (Param* p : params()) n += p->w.size();
+  return n;
+}
+
+std::string Model::summary() {
+  std::ostringstream os;
+  auto row = [&](const std::string& a, const std::string& b, const std::string& c) {
+    os << a << std::string(a.size() < 32 ? 32 - a.size() : 1, ' ') << b
+       << std::string(b.size() < 22 ? 22 - b.size() : 1, ' ') << c << "\n";
+  };
+  std::string rule(66, '_'), double_rule(66, '=');
+  os << "Model: \"sequential\"\n" << rule << "\n";
+  row("Layer (type)", "Output Shape", "Param #");
+  os << double_rule << "\n";
+  row("input", "[null," + shape_str(input_shape_).substr(1), "0");
+  for (auto& l : layers_) {
+    std::string name = l->name() + " (" + keras_class_name(l->config().type) + ")";
+    if (!l->trainable()) name += " frozen";
+    row(name, "[null," + shape_str(l->output_shape()).substr(1), std::to_string(l->param_count()));
+  }
+  size_t total = param_count(), trainable = param_count(true);
+  os << double_rule << "\nTotal params: " << total << "\nTrainable params: " << trainable
+     << "\nNon-trainable params: " << total - trainable << "\n"
+     << rule << "\n";
+  return os.str();
+}
+
+void Model::check_inputs(const float* x, int n, const char* what) const {
+  check(n > 0, "model: ", what, " needs at least one sample, got ", n);
+  check(!layers_.empty(), "model: ", what, " on a model with no layers");
+  const size_t count = size_t(n) * sample_size();
+  for (size_t i = 0; i < count; ++i)
+    if (!std::isfinite(x[i]))
+      fail("model: ", what, ": input value ", x[i], " at sample ", i / sample_size(), ", element ",
+           i % sample_size(), " is not finite");
+}
+
+void Model::check_targets(const float* t, int n) const {
+  const int cols = target_cols(), k = output_shape()[0];
+  for (size_t i = 0; i < size_t(n) * cols; ++i) {
+    const float v = t[i];
+    if (!std::isfinite(v)) fail("model: label ", v, " of sample ", i / cols, " is not finite");
+    if (loss_ == LossKind::SparseCategoricalCrossentropy &&
+        (v < 0 || v >= float(k) || v != std::floor(v)))
+      fail("model: label ", v, " of sample ", i, " is not a class index in [0, ", k - 1, "]");
+  }
+}
+
+void Model::forward(int n, bool training) {
+  Context ctx{training, &rng_};
+  (void)n;
+  for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward(acts_[i], acts_[i + 1], ctx);
+}
+
+const Tensor& Model::predict(const float* x, int n) {
+  check_inputs(x, n, "predict");
+  out_.resize(with_batch(n, output_shape()));
+  const size_t in_size = sample_size(), out_size = shape_size(output_shape());
+  for (int i0 = 0; i0 < n; i0 += kPredictChunk) {
+    const int m = std::min(kPredictChunk, n - i0);
+    acts_[0].resize(with_batch(m, input_shape_));
+    std::memcpy(acts_[0].data(), x + size_t(i0) * in_size, size_t(m) * in_size * sizeof(float));
+    forward(m, false);
+    std::memcpy(out_.data() + size_t(i0) * out_size, acts_.back().data(), size_t(m) * out_size * sizeof(float));
+  }
+  return out_;
+}
+
+const Tensor& Model::activation(size_t i) const {
+  check(i < layers_.size(), "model: layer index ", i, " out of range (", layers_.size(), " layers)");
+  return acts_[i + 1];
+}
+
+double Model::penalty() const {
+  double total = 0;
+  for (auto& l : layers_)
+    for (Param* p : l->params()) {
+      if (p->l1 == 0.f && p->l2 == 0.f) continue;
+      double s1 = 0, s2 = 0;
+      for (size_t i = 0; i < p->w.size(); ++i) {
+        s1 += std::fabs(p->w[i]);
+        s2 += double(p->w[i]) * p->w[i];
+      }
+      total += p->l1 * s1 + p->l2 * s2;
+    }
+  return total;
+}
+
+void Model::add_penalty_gradients() {
+  for (auto& l : layers_)
+    for (Param* p : l->params()) {
+      if (p->l1 == 0.f && p->l2 == 0.f) continue;
+      for (size_t i = 0; i < p->w.size(); ++i) {
+        const float w = p->w[i];
+        p->dw[i] += p->l1 * float((w > 0) - (w < 0)) + 2.f * p->l2 * w;
+      }
+    }
+}
+
+std::vector<Slot> Model::slots() {
+  std::vector<Slot> s;
+  for (auto& l : layers_)
+    for (Param* p : l->params()) s.push_back({p, l.get()});
+  return s;
+}
+
+BatchResult Model::evaluate_batch(const float* x, const float* t, int n) {
+  optimizer();
+  check_inputs(x, n, "evaluate");
+  check_targets(t, n);
+  acts_[0].resize(with_batch(n, input_shape_));
+  std::memcpy(acts_[0].data(), x, size_t(n) * sample_size() * sizeof(float));
+  forward(n, false);
+  Layer& last = *layers_.back();
+  LossValue lv = compute_loss(loss_, acts_.back(), last.logits(acts_[layers_.size() - 1]), t, nullptr);
+  BatchResult r{lv.loss + penalty(), double(lv.correct) / n, true};
+  r.finite = std::isfinite(r.loss);
+  return r;
+}
+
+BatchResult Model::evaluate(const float* x, const float* t, int n, int batch_size) {
+  check(batch_size > 0, "evaluate: batchSize must be positive, got ", batch_size);
+  check(n > 0, "evaluate: needs at least one sample");
+  double loss = 0, correct = 0;
+  const int cols = target_cols();
+  for (int i0 = 0; i0 < n; i0 += batch_size) {
+    const int m = std::min(batch_size, n - i0);
+    BatchResult b = evaluate_batch(x + size_t(i0) * sample_size(), t + size_t(i0) * cols, m);
+    loss += (b.loss - penalty()) * m;
+    correct += b.accuracy * m;
+  }
+  BatchResult r{loss / n + penalty(), correct / n, true};
+  r.finite = std::isfinite(r.loss);
+  return r;
+}
+
+BatchResult Model::train_batch(const float* x, const float* t, int n) {
+  optimizer();
+  check_inputs(x, n, "fit");
+  check_targets(t, n);
+  const size_t L = layers_.size();
+  acts_[0].resize(with_batch(n, input_shape_));
+  std::memcpy(acts_[0].data(), x, size_t(n) * sample_size() * sizeof(float));
+  forward(n, true);
+
+  Layer& last = *layers_.back();
+  const Tensor* logits = loss_ == LossKind::MeanSquaredError ? nullptr : last.logits(acts_[L - 1]);
+  last.set_grad_is_logits(logits != nullptr);
+  LossValue lv = compute_loss(loss_, acts_[L], logits, t, &grads_[L]);
+  BatchResult r{lv.loss + penalty(), double(lv.correct) / n, true};
+  if (!std::isfinite(r.loss)) {
+    r.finite = false;
+    return r;
+  }
+  Context ctx{true, &rng_};
+  for (size_t i = L; i-- > 0;) layers_[i]->backward(acts_[i], acts_[i + 1], grads_[i + 1], i ? &grads_[i] : nullptr, ctx);
+  add_penalty_gradients();
+  std::vector<Slot> s = slots();
+  for (const Slot& slot : s)
+    if (!kernels::all_finite(slot.param->dw.size(), slot.param->dw.data())) {
+      r.finite = false;
+      return r;
+    }
+  optimizer_->step(s);
+  return r;
+}
+
+void Model::shuffled_indices(uint32_t* idx, uint32_t n) {
+  for (uint32_t i = 0; i < n; ++i) idx[i] = i;
+  rng_.shuffle(idx, n);
+}
+
+std::vector<BatchResult> Model::fit(const float* x, const float* t, int n, const FitOptions& options) {
+  check(options.epochs > 0, "fit: epochs must be positive, got ", options.epochs);
+  check(options.batch_size > 0, "fit: batchSize must be positive, got ", options.batch_size);
+  check(n > 0, "fit: needs at least one sample");
+  const size_t in_size = sample_size();
+  const int cols = target_cols();
+  std::vector<uint32_t> idx(n);
+  std::vector<BatchResult> history;
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    if (options.shuffle)
+      shuffled_indices(idx.data(), n);
+    else
+      for (int i = 0; i < n; ++i) idx[i] = i;
+    double loss = 0, acc = 0;
+    for (int i0 = 0; i0 < n; i0 += options.batch_size) {
+      const int m = std::min(options.batch_size, n - i0);
+      xb_.resize(size_t(m) * in_size);
+      tb_.resize(size_t(m) * cols);
+      for (int i = 0; i < m; ++i) {
+        std::memcpy(&xb_[i * in_size], x + idx[i0 + i] * in_size, in_size * sizeof(float));
+        std::memcpy(&tb_[i * cols], t + size_t(idx[i0 + i]) * cols, cols * sizeof(float));
+      }
+      BatchResult b = train_batch(xb_.data(), tb_.data(), m);
+      check(b.finite, "fit: the loss diverged (", b.loss, ") at epoch ", epoch + 1,
+            "; the weights of the last finite step were kept. Lower the learning rate.");
+      loss += b.loss * m;
+      acc += b.accuracy * m;
+    }
+    history.push_back({loss / n, acc / n, true});
+  }
+  return history;
+}
+
+std::vector<std::pair<Layer*, Param*>> Model::weights() {
+  std::vector<std::pair<Layer*, Param*>> w;
+  for (auto& l : layers_)
+    for (Param* p : l->params()) w.emplace_back(l.get(), p);
+  return w;
+}
+
+}  // namespace wasmcnn

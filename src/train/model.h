@@ -1,0 +1,99 @@
+// Model: a sequential stack of layers with a loss and an optimizer.
+//
+// The model owns one Rng seeded at construction; initialisation, shuffling and every stochastic
+// layer draw from it, so the same seed and data give the same weights bit for bit. Batches enter as
+// raw float pointers (NHWC samples, targets as described in loss.h) and are validated here, at the
+// boundary: finite values, labels in range, sizes that fit.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "core/tensor.h"
+#include "layers/layer.h"
+#include "train/loss.h"
+#include "train/optimizer.h"
+
+namespace wasmcnn {
+
+struct BatchResult {
+  double loss = 0;        // mean loss including the regularisation penalty
+  double accuracy = 0;    // fraction of the batch classified correctly
+  bool finite = true;     // false: loss or gradients overflowed; the weights were left unchanged
+};
+
+struct FitOptions {
+  int epochs = 1;
+  int batch_size = 32;
+  bool shuffle = true;
+};
+
+class Model {
+ public:
+  Model(Shape input_shape, uint64_t seed);
+
+  // Appends a layer: validates it against the current output shape, names it if unnamed
+  // ("conv2d_1"), and initialises its weights from the model's Rng.
+  Layer& add(const LayerConfig& config);
+  void pop();
+  void compile(const std::string& loss, const OptimizerConfig& optimizer);
+  bool compiled() const { return optimizer_ != nullptr; }
+
+  size_t num_layers() const { return layers_.size(); }
+  Layer& layer(size_t i);
+  Layer& layer(const std::string& name);
+  const Shape& input_shape() const { return input_shape_; }
+  const Shape& output_shape() const;
+  size_t sample_size() const { return shape_size(input_shape_); }
+  size_t param_count(bool trainable_only = false);
+  std::string summary();
+  uint64_t seed() const { return seed_; }
+  Rng& rng() { return rng_; }
+  LossKind loss() const { return loss_; }
+  Optimizer& optimizer();
+  int target_cols() const;
+
+  // Inference on n samples; returns [n, ...output shape], valid until the next call.
+  const Tensor& predict(const float* x, int n);
+  // The output of layer i from the last forward pass (predict, train or evaluate).
+  const Tensor& activation(size_t i) const;
+  // One optimisation step on a batch.
+  BatchResult train_batch(const float* x, const float* t, int n);
+  // Loss and accuracy on a batch without updating anything.
+  BatchResult evaluate_batch(const float* x, const float* t, int n);
+  BatchResult evaluate(const float* x, const float* t, int n, int batch_size);
+  std::vector<BatchResult> fit(const float* x, const float* t, int n, const FitOptions& options);
+
+  // Every parameter tensor (trainable or not), in layer order.
+  std::vector<std::pair<Layer*, Param*>> weights();
+  // Shuffled indices 0..n-1 from the model's Rng, as fit() uses them.
+  void shuffled_indices(uint32_t* idx, uint32_t n);
+
+  // Checks the batch at the boundary: n > 0, finite inputs, targets of the right kind and range.
+  void check_inputs(const float* x, int n, const char* what) const;
+  void check_targets(const float* t, int n) const;
+
+ private:
+  void forward(int n, bool training);
+  double penalty() const;
+  void add_penalty_gradients();
+  std::vector<Slot> slots();
+
+  Shape input_shape_;
+  uint64_t seed_;
+  Rng rng_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<Tensor> acts_;  // acts_[0] the input batch, acts_[i + 1] the output of layer i
+  std::vector<Tensor> grads_;
+  Tensor out_;
+  LossKind loss_ = LossKind::SparseCategoricalCrossentropy;
+  std::unique_ptr<Optimizer> optimizer_;
+  std::vector<float> xb_, tb_;  // fit()'s gathered batch
+};
+
+std::string keras_class_name(const std::string& type);
+
+}  // namespace wasmcnn
