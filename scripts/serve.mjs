@@ -69,7 +69,8 @@ export function isLoopback(host) {
 
 /**
  * Maps a raw request target to a file path under `root`, or returns an HTTP status to refuse it.
- * Returns {file} | {redirect} | {status}. Pure string work: filesystem checks happen in the handler.
+ * Returns {file, urlPath, dirRequest} | {redirect} | {status}. Pure string work: the handler does the
+ * filesystem checks (existence, realpath).
  */
 export function resolveRequestPath(rawUrl, root) {
   if (typeof rawUrl !== 'string' || !rawUrl.startsWith('/')) return { status: 400 };

@@ -1,7 +1,8 @@
 // `npm test`: setup, build, then every test suite in order, going on past failures.
 // Ends with the plain line `N passed, N failed` (totals over all suites) and exits 1 if anything failed.
 // A suite that crashes, times out or prints no count counts as (at least) 1 failed; so does a failed
-// build step, and each suite that needed it is then not run and counts 1 failed.
+// build step, and each suite that `needs` it is then not run and counts 1 failed. A suite that only
+// `uses` a step (JS tests: some load the wasm module, others don't) runs anyway.
 //
 // Usage: npm test [-- --suite=native,asan,wasm,fuzz,node,browser]
 // Env:   WASMCNN_DOCTEST_ARGS     extra arguments for the doctest binaries (e.g. "--test-case=*conv*")
@@ -32,7 +33,7 @@ function parseTap(out) {
 
 const SANITIZER_REPORT = /^==\d+==ERROR: \w+Sanitizer|^SUMMARY: \w+Sanitizer|: runtime error: /m;
 
-// --- suites: each says which build steps it needs and how to run it ---
+// --- suites: the build steps each needs (or just uses), and how to run and read it ---
 
 const hasTests = (dir) => fs.existsSync(dir) &&
   fs.readdirSync(dir, { recursive: true }).some((f) => /\.test\.(c|m)?js$/.test(f));
@@ -78,12 +79,14 @@ const SUITES = {
     parse: (out, code) => (code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }),
   },
   node: {
-    needs: ['data', 'wasm'],
+    needs: ['data'],
+    uses: ['wasm'],
     cmd: () => ['node', ['--test', '--test-reporter=tap', 'tests/js/']],
     parse: parseTap,
   },
   browser: {
-    needs: ['data', 'wasm'],
+    needs: ['data'],
+    uses: ['wasm'],
     skip: () => !hasTests(path.join(repoRoot, 'tests/e2e')) && 'tests/e2e has no *.test.mjs yet',
     cmd: () => ['node', ['--test', '--test-reporter=tap', 'tests/e2e/']],
     parse: parseTap,
@@ -127,7 +130,8 @@ async function main() {
 
   // Build only what the selected suites need, one step at a time so one failure doesn't hide the rest.
   const failedSteps = new Set();
-  const steps = ['data', 'native', 'asan', 'wasm'].filter((s) => selected.some((n) => SUITES[n].needs.includes(s)));
+  const wanted = new Set(selected.flatMap((n) => [...SUITES[n].needs, ...(SUITES[n].uses ?? [])]));
+  const steps = ['data', 'native', 'asan', 'wasm'].filter((s) => wanted.has(s));
   for (const step of steps) {
     const t = Date.now();
     try {

@@ -70,8 +70,15 @@ Layer& Model::add(const LayerConfig& given) {
   }
   std::unique_ptr<Layer> layer = make_layer(config);
   layer->input_shape_ = output_shape();
-  layer->output_shape_ = layer->build(layer->input_shape_);
-  layer->init(rng_);
+  try {
+    layer->output_shape_ = layer->build(layer->input_shape_);
+    layer->init(rng_);
+  } catch (const Error& e) {
+    // Errors from deeper down (a tensor too large to allocate) get the layer's name in front.
+    const std::string prefix = layer->who();
+    if (std::string(e.what()).rfind(prefix, 0) == 0) throw;
+    fail(prefix, ": ", e.what(), " (input shape ", shape_str(layer->input_shape_), ")");
+  }
   layers_.push_back(std::move(layer));
   acts_.resize(layers_.size() + 1);
   grads_.resize(layers_.size() + 1);

@@ -51,6 +51,10 @@ class Model {
   size_t param_count(bool trainable_only = false);
   std::string summary();
   uint64_t seed() const { return seed_; }
+  // Opaque text the JavaScript side keeps with the model (compile options, preprocessing, class
+  // names) and model files carry along.
+  const std::string& metadata() const { return metadata_; }
+  void set_metadata(std::string text) { metadata_ = std::move(text); }
   Rng& rng() { return rng_; }
   LossKind loss() const { return loss_; }
   Optimizer& optimizer();
@@ -92,6 +96,7 @@ class Model {
   LossKind loss_ = LossKind::SparseCategoricalCrossentropy;
   std::unique_ptr<Optimizer> optimizer_;
   std::vector<float> xb_, tb_;  // fit()'s gathered batch
+  std::string metadata_;
 };
 
 std::string keras_class_name(const std::string& type);
