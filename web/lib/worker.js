@@ -1,0 +1,78 @@
+// The training worker: runs a whole fit() off the main thread.
+//
+// Works as a module Web Worker (browsers, bundlers) and as a Node worker_threads worker. It
+// receives one 'train' message, posts progress events, and answers 'stop' by ending after the
+// current batch; the trained model goes back as model-file bytes (transferred, not copied).
+import { ready } from './core.js';
+import { sequential, modelFromBytes } from './model.js';
+import { Tensor } from './tensor.js';
+import { mnistSample } from './data.js';
+import { callbackFromJSON } from './callbacks.js';
+
+const isNode = typeof process === 'object' && process.versions?.node != null && typeof self === 'undefined';
+const port = isNode ? (await import('node:worker_threads')).parentPort : self;
+const post = (msg, transfer = []) => port.postMessage(msg, transfer);
+let model = null;
+
+async function input(x, y) {
+  if (x && x.dataset === 'mnistSample') {
+    const sample = await mnistSample({ count: x.count });
+    return { x: sample.images, y: sample.labels };
+  }
+  return { x: new Tensor(x.data, x.shape), y: y && y.shape ? new Tensor(y.data, y.shape) : y };
+}
+
+async function train(msg) {
+  await ready(msg.wasm ? { wasm: msg.wasm } : {});
+  model = msg.modelBytes ? modelFromBytes(msg.modelBytes) : sequential(msg.spec);
+  if (msg.compile) model.compile(msg.compile);
+  const { x, y } = await input(msg.x, msg.y);
+  const fit = { ...msg.fit };
+  if (fit.validationData) {
+    const [xv, yv] = fit.validationData;
+    fit.validationData = [new Tensor(xv.data, xv.shape), yv.shape ? new Tensor(yv.data, yv.shape) : yv];
+  }
+  const progressEvery = msg.progressEvery ?? 50;
+  let lastProgress = 0;
+  let epochNow = 0;
+  fit.callbacks = [
+    ...(msg.callbacks ?? []).map(callbackFromJSON),
+    {
+      onTrainBegin: () => post({ type: 'trainBegin' }),
+      onEpochBegin: (epoch) => {
+        epochNow = epoch;
+        post({ type: 'epochBegin', epoch });
+      },
+      onBatchEnd: (batch, logs) => {
+        const t = performance.now();
+        if (t - lastProgress >= progressEvery) {
+          lastProgress = t;
+          post({ type: 'batch', epoch: epochNow, batch, logs });
+        }
+      },
+      onEpochEnd: (epoch, logs) => post({ type: 'epoch', epoch, logs }),
+    },
+  ];
+  try {
+    const history = await model.fit(x, y, fit);
+    const bytes = model.toBytes();
+    post({ type: 'done', bytes, history }, [bytes.buffer]);
+  } finally {
+    model.dispose();
+    model = null;
+  }
+}
+
+port.onmessage = undefined;
+const onMessage = (msg) => {
+  if (msg.type === 'stop') {
+    if (model) model.stopTraining = true;
+    return;
+  }
+  if (msg.type === 'train') {
+    train(msg).catch((e) => post({ type: 'error', message: e?.message ?? String(e), history: e?.history }));
+  }
+};
+if (isNode) port.on('message', onMessage);
+else port.addEventListener('message', (e) => onMessage(e.data));
+post({ type: 'ready' });

@@ -1,0 +1,219 @@
+// trainInWorker: runs model.fit() in a dedicated worker (web/lib/worker.js) and hands back a
+// trained Model on this thread. Progress arrives as events; stop() ends training after the current
+// batch; a worker that crashes or is terminated rejects the job with a clear Error.
+import { ready } from './core.js';
+import { Model, modelFromBytes } from './model.js';
+import { Tensor } from './tensor.js';
+
+const isNode = typeof process === 'object' && process.versions?.node != null && typeof window === 'undefined';
+const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
+
+async function spawn(workerUrl) {
+  const url = workerUrl ? new URL(String(workerUrl), import.meta.url) : new URL('./worker.js', import.meta.url);
+  if (isNode && url.protocol === 'file:') {
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(url);
+    return {
+      on: (fn) => w.on('message', fn),
+      onError: (fn) => {
+        w.on('error', fn);
+        w.on('exit', (code) => fn(new Error(`the training worker exited (code ${code})`)));
+      },
+      post: (m, t) => w.postMessage(m, t),
+      terminate: () => w.terminate(),
+    };
+  }
+  const w = new Worker(url, { type: 'module' });
+  return {
+    on: (fn) => w.addEventListener('message', (e) => fn(e.data)),
+    onError: (fn) => {
+      w.addEventListener('error', (e) => fn(new Error(e.message || 'the training worker failed to start or crashed')));
+      w.addEventListener('messageerror', () => fn(new Error('the training worker sent a message that could not be read')));
+    },
+    post: (m, t) => w.postMessage(m, t),
+    terminate: () => w.terminate(),
+  };
+}
+
+function plainTensor(t, what, transfer, list) {
+  if (t == null) return t;
+  if (Array.isArray(t)) return t;
+  if (ArrayBuffer.isView(t)) {
+    const copy = transfer ? t : t.slice();
+    list.push(copy.buffer);
+    return copy;
+  }
+  if (t instanceof Tensor || (t.data && t.shape)) {
+    const data = transfer ? t.data : t.data.slice();
+    list.push(data.buffer);
+    return { data, shape: Array.from(t.shape) };
+  }
+  if (t.dataset) return t;
+  throw new Error(`trainInWorker: ${what} must be a tensor, labels or cnn.data.sampleRef(...)`);
+}
+
+/**
+ * A training run in a worker. Await it (or its `promise`) for { model, history }.
+ * Events: trainBegin, epochBegin, batch, epoch, done, error, stopped.
+ */
+export class TrainingJob {
+  #listeners = new Map();
+  #worker = null;
+  #settled = false;
+
+  constructor(start) {
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.promise.catch(() => {});
+    start(this).catch((e) => this._fail(e));
+  }
+
+  #resolve;
+  #reject;
+
+  on(type, fn) {
+    if (!this.#listeners.has(type)) this.#listeners.set(type, []);
+    this.#listeners.get(type).push(fn);
+    return this;
+  }
+
+  _emit(type, payload) {
+    for (const fn of this.#listeners.get(type) ?? []) {
+      try {
+        fn(payload);
+      } catch (e) {
+        queueMicrotask(() => { throw e; });
+      }
+    }
+  }
+
+  _attach(worker) {
+    this.#worker = worker;
+  }
+
+  _done(value) {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#worker?.terminate();
+    this._emit('done', value);
+    this.#resolve(value);
+  }
+
+  _fail(error) {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#worker?.terminate();
+    this._emit('error', error);
+    this.#reject(error);
+  }
+
+  /** Ends training after the current batch; the job still resolves with the model trained so far. */
+  stop() {
+    this.#worker?.post({ type: 'stop' });
+    this._emit('stopped', {});
+  }
+
+  /** Kills the worker at once; the job rejects. */
+  terminate() {
+    this._fail(new Error('trainInWorker: the training worker was terminated'));
+  }
+
+  then(onFulfilled, onRejected) {
+    return this.promise.then(onFulfilled, onRejected);
+  }
+
+  catch(onRejected) {
+    return this.promise.catch(onRejected);
+  }
+}
+
+/**
+ * Trains a model in a dedicated worker. `model` is a Model (copied in as bytes) or a spec
+ * { inputShape, seed, layers }; `options` are fit() options plus `compile` (for a spec or to
+ * recompile), `worker` (the worker script's URL), `transfer` (hand over x/y's buffers instead of
+ * copying them), and hooks onTrainBegin/onEpochBegin/onBatchEnd/onEpochEnd/onTrainEnd called here.
+ */
+export function trainInWorker(model, x, y, options = {}) {
+  return new TrainingJob(async (job) => {
+    const { compile, worker: workerUrl, wasm, transfer = false, progressEvery, callbacks = [], ...fit } = options;
+    const hooks = {};
+    for (const h of HOOKS) {
+      if (fit[h] !== undefined) {
+        if (typeof fit[h] !== 'function') throw new Error(`trainInWorker: ${h} must be a function`);
+        hooks[h] = fit[h];
+        delete fit[h];
+      }
+    }
+    const list = Array.isArray(callbacks) ? callbacks : [callbacks];
+    const builtIn = list.filter((c) => typeof c.toJSON === 'function').map((c) => c.toJSON());
+    const local = list.filter((c) => typeof c.toJSON !== 'function');
+    if (fit.signal) {
+      fit.signal.addEventListener('abort', () => job.stop(), { once: true });
+      delete fit.signal;
+    }
+    const transferList = [];
+    const msg = { type: 'train', compile, fit, callbacks: builtIn, wasm: wasm && String(wasm), progressEvery };
+    if (model instanceof Model) {
+      await ready();
+      const bytes = model.toBytes();
+      msg.modelBytes = bytes;
+      transferList.push(bytes.buffer);
+    } else if (model && typeof model === 'object' && Array.isArray(model.inputShape)) {
+      msg.spec = model;
+      if (!compile) throw new Error('trainInWorker: a model spec needs options.compile ({ optimizer, loss })');
+    } else {
+      throw new Error('trainInWorker: model must be a Model or a spec { inputShape, seed, layers }');
+    }
+    msg.x = plainTensor(x, 'x', transfer, transferList);
+    msg.y = plainTensor(y, 'y', transfer, transferList);
+    if (fit.validationData) {
+      fit.validationData = fit.validationData.map((t, i) => plainTensor(t, i ? 'validation y' : 'validation x', false, transferList));
+    }
+
+    const worker = await spawn(workerUrl);
+    job._attach(worker);
+    const fire = async (hook, ...args) => {
+      for (const cb of [hooks, ...local]) if (cb[hook]) await cb[hook](...args);
+    };
+    worker.onError((e) => job._fail(e instanceof Error ? e : new Error(String(e))));
+    worker.on(async (m) => {
+      switch (m.type) {
+        case 'ready':
+          worker.post(msg, transferList);
+          break;
+        case 'trainBegin':
+          job._emit('trainBegin', {});
+          await fire('onTrainBegin', {});
+          break;
+        case 'epochBegin':
+          job._emit('epochBegin', m);
+          await fire('onEpochBegin', m.epoch, {});
+          break;
+        case 'batch':
+          job._emit('batch', m);
+          await fire('onBatchEnd', m.batch, { ...m.logs, epoch: m.epoch });
+          break;
+        case 'epoch':
+          job._emit('epoch', m);
+          await fire('onEpochEnd', m.epoch, m.logs);
+          break;
+        case 'done': {
+          const trained = modelFromBytes(m.bytes);
+          await fire('onTrainEnd', {});
+          job._done({ model: trained, history: m.history });
+          break;
+        }
+        case 'error': {
+          const e = new Error(`trainInWorker: ${m.message}`);
+          e.history = m.history;
+          job._fail(e);
+          break;
+        }
+        default:
+          break;
+      }
+    });
+  });
+}
