@@ -50,6 +50,11 @@ Tensor::Tensor(const Tensor& other) { *this = other; }
 
 Tensor& Tensor::operator=(const Tensor& other) {
   if (this == &other) return *this;
+  if (!other.data_) {  // a default-constructed tensor: nothing to copy
+    shape_ = other.shape_;
+    size_ = 0;
+    return *this;
+  }
   resize(other.shape_);
   if (size_) std::memcpy(data_.get(), other.data_.get(), size_ * sizeof(float));
   return *this;

@@ -21,6 +21,7 @@ const Entry kLayers[] = {
     {"global_average_pooling2d", make_global_average_pooling2d},
     {"dropout", make_dropout},
     {"gaussian_noise", make_gaussian_noise},
+    {"batch_normalization", make_batch_normalization},
 };
 }  // namespace
 

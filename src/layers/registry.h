@@ -24,5 +24,6 @@ std::unique_ptr<Layer> make_sum_pooling2d(const LayerConfig&);
 std::unique_ptr<Layer> make_global_average_pooling2d(const LayerConfig&);
 std::unique_ptr<Layer> make_dropout(const LayerConfig&);
 std::unique_ptr<Layer> make_gaussian_noise(const LayerConfig&);
+std::unique_ptr<Layer> make_batch_normalization(const LayerConfig&);
 
 }  // namespace wasmcnn

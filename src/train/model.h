@@ -14,6 +14,7 @@
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "layers/layer.h"
+#include "train/augment.h"
 #include "train/loss.h"
 #include "train/optimizer.h"
 
@@ -64,6 +65,10 @@ class Model {
   const Tensor& predict(const float* x, int n);
   // The output of layer i from the last forward pass (predict, train or evaluate).
   const Tensor& activation(size_t i) const;
+  // Augmentation of every training batch (train_batch and fit; never evaluate or predict). Needs an
+  // image input [height,width,channels] unless all options are off; checks the ranges.
+  void set_augment(const AugmentOptions& options);
+  const AugmentOptions& augment() const { return augment_; }
   // One optimisation step on a batch.
   BatchResult train_batch(const float* x, const float* t, int n);
   // Loss and accuracy on a batch without updating anything.
@@ -96,6 +101,7 @@ class Model {
   LossKind loss_ = LossKind::SparseCategoricalCrossentropy;
   std::unique_ptr<Optimizer> optimizer_;
   std::vector<float> xb_, tb_;  // fit()'s gathered batch
+  AugmentOptions augment_;
   std::string metadata_;
 };
 

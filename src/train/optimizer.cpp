@@ -25,8 +25,10 @@ void Optimizer::reset() {
 
 void Optimizer::step(const std::vector<Slot>& slots) {
   if (m_.size() != slots.size()) {
-    m_.assign(slots.size(), Tensor());
-    v_.assign(slots.size(), Tensor());
+    m_.clear();
+    v_.clear();
+    m_.resize(slots.size());
+    v_.resize(slots.size());
     for (size_t i = 0; i < slots.size(); ++i) {
       m_[i] = Tensor(slots[i].param->w.shape());
       if (config_.type == "adam") v_[i] = Tensor(slots[i].param->w.shape());
