@@ -215,7 +215,7 @@ double Model::penalty() const {
 void Model::add_penalty_gradients() {
   for (auto& l : layers_)
     for (Param* p : l->params()) {
-      if (p->l1 == 0.f && p->l2 == 0.f) continue;
+      if ((p->l1 == 0.f && p->l2 == 0.f) || !l->trainable()) continue;
       for (size_t i = 0; i < p->w.size(); ++i) {
         const float w = p->w[i];
         p->dw[i] += p->l1 * float((w > 0) - (w < 0)) + 2.f * p->l2 * w;
@@ -297,11 +297,17 @@ BatchResult Model::train_batch(const float* x, const float* t, int n) {
     return r;
   }
   Context ctx{true, &rng_};
-  for (size_t i = L; i-- > 0;) layers_[i]->backward(acts_[i], acts_[i + 1], grads_[i + 1], i ? &grads_[i] : nullptr, ctx);
+  // Gradients flow down to the first layer that has something to train: below it (a frozen
+  // base when fine-tuning) backward would compute nothing that is used.
+  size_t first = L;
+  for (size_t i = 0; i < L && first == L; ++i)
+    if (layers_[i]->trainable() && !layers_[i]->params().empty()) first = i;
+  for (size_t i = L; i-- > first;)
+    layers_[i]->backward(acts_[i], acts_[i + 1], grads_[i + 1], i > first ? &grads_[i] : nullptr, ctx);
   add_penalty_gradients();
   std::vector<Slot> s = slots();
   for (const Slot& slot : s)
-    if (!kernels::all_finite(slot.param->dw.size(), slot.param->dw.data())) {
+    if (slot.layer->trainable() && !kernels::all_finite(slot.param->dw.size(), slot.param->dw.data())) {
       r.finite = false;
       return r;
     }

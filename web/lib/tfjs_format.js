@@ -1,0 +1,507 @@
+// The TensorFlow.js layers-model format, both ways: a model.json (format 'layers-model', a Keras
+// Sequential topology in snake_case, a weightsManifest) plus raw little-endian weight files, or the
+// same in memory as TF.js' ModelArtifacts { modelTopology, weightSpecs, weightData }.
+//
+// Layouts need no transposes: conv kernels are HWIO [kh,kw,ic,oc], dense kernels [in,units], data
+// NHWC, as in TF.js. Export follows what tfjs-layers 4.22 writes (tf.LayersModel.save); import also
+// takes Keras' forms (an InputLayer, model_config wrapping, Keras 3 'batch_shape', weights named
+// 'layer/0'), tensorflowjs_converter's quantized weights, and rejects, naming the layer and the
+// option, anything that would change what the model computes. Files, URLs and downloads: tfjs_io.js.
+import { sequential } from './model.js';
+import { layerSpec } from './layers.js';
+
+const FORMAT = 'layers-model';
+const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
+
+// wasmcnn initializer <-> Keras VarianceScaling(scale, mode, distribution), as tfjs-layers writes them.
+const VARIANCE_SCALING = {
+  glorotUniform: [1, 'fan_avg', 'uniform'], glorotNormal: [1, 'fan_avg', 'normal'],
+  heUniform: [2, 'fan_in', 'uniform'], heNormal: [2, 'fan_in', 'normal'], leCunUniform: [1, 'fan_in', 'uniform'],
+};
+const NAMED_INITIALIZERS = {
+  glorotuniform: 'glorotUniform', glorotnormal: 'glorotNormal', heuniform: 'heUniform', henormal: 'heNormal',
+  lecununiform: 'leCunUniform', zeros: 'zeros', ones: 'ones',
+};
+
+/** The shortest decimal that reads back as the same float32 (the core stores options as float). */
+function f32(x) {
+  const f = Math.fround(x);
+  for (let p = 1; p < 9; p++) if (Math.fround(Number(f.toPrecision(p))) === f) return Number(f.toPrecision(p));
+  return f;
+}
+
+const camel = (s) => s.replace(/_(\w)/g, (_, ch) => ch.toUpperCase());
+const snake = (s) => s.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+
+// ---------------------------------------------------------------------------------------------
+// wasmcnn -> TF.js
+// ---------------------------------------------------------------------------------------------
+
+function kerasInitializer(name) {
+  if (name === 'zeros' || name === 'ones') return { class_name: name === 'zeros' ? 'Zeros' : 'Ones', config: {} };
+  const [scale, mode, distribution] = VARIANCE_SCALING[name];
+  return { class_name: 'VarianceScaling', config: { scale, mode, distribution, seed: null } };
+}
+
+const kerasRegularizer = (r) => (r ? { class_name: 'L1L2', config: { l1: f32(r.config.l1), l2: f32(r.config.l2) } } : null);
+
+function kerasLayer({ className, config: c }, inputShape) {
+  const out = { name: c.name, trainable: c.trainable ?? true };
+  const weighted = () => Object.assign(out, {
+    activation: c.activation, use_bias: c.useBias ?? true,
+    kernel_initializer: kerasInitializer(c.kernelInitializer), bias_initializer: kerasInitializer(c.biasInitializer),
+    kernel_regularizer: kerasRegularizer(c.kernelRegularizer), bias_regularizer: kerasRegularizer(c.biasRegularizer),
+    activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+  });
+  switch (className) {
+    case 'Conv2D':
+      Object.assign(out, { filters: c.filters, kernel_size: c.kernelSize, strides: c.strides, padding: c.padding,
+        data_format: 'channels_last', dilation_rate: [1, 1] });
+      weighted();
+      break;
+    case 'Dense':
+      out.units = c.units;
+      weighted();
+      break;
+    case 'MaxPooling2D': case 'AveragePooling2D':
+      Object.assign(out, { pool_size: c.poolSize, strides: c.strides, padding: c.padding, data_format: 'channels_last' });
+      break;
+    case 'Flatten': case 'GlobalAveragePooling2D':
+      out.data_format = 'channels_last';
+      break;
+    case 'Activation':
+      out.activation = c.activation;
+      break;
+    case 'Dropout':
+      Object.assign(out, { rate: f32(c.rate), noise_shape: null, seed: null });
+      break;
+    case 'GaussianNoise':
+      out.stddev = f32(c.stddev);
+      break;
+    case 'BatchNormalization':
+      Object.assign(out, { axis: -1, momentum: f32(c.momentum), epsilon: f32(c.epsilon), center: c.center, scale: c.scale,
+        beta_initializer: kerasInitializer('zeros'), gamma_initializer: kerasInitializer('ones'),
+        moving_mean_initializer: kerasInitializer('zeros'), moving_variance_initializer: kerasInitializer('ones'),
+        beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null });
+      break;
+    default:
+      throw new Error(`tfjs export: layer '${c.name}' (${className}) has no TensorFlow.js equivalent`);
+  }
+  if (inputShape) Object.assign(out, { batch_input_shape: [null, ...inputShape], dtype: 'float32' });
+  return { class_name: className, config: out };
+}
+
+function trainingConfig(compile) {
+  if (!compile) return undefined;
+  const o = compile.optimizer;
+  let optimizer;
+  if (o.type === 'adam') {
+    optimizer = { class_name: 'Adam', config: { learningRate: f32(o.learningRate), beta1: f32(o.beta1), beta2: f32(o.beta2), epsilon: f32(o.epsilon) } };
+  } else if (o.momentum > 0) {
+    optimizer = { class_name: 'Momentum', config: { learningRate: f32(o.learningRate), momentum: f32(o.momentum), useNesterov: o.nesterov } };
+  } else {
+    optimizer = { class_name: 'SGD', config: { learningRate: f32(o.learningRate) } };
+  }
+  return { loss: snake(compile.loss), metrics: ['accuracy'], optimizer_config: optimizer };
+}
+
+/**
+ * The model as TF.js ModelArtifacts, what tf.io.fromMemory() and tf.loadLayersModel() take.
+ * wasmcnn's extras (seed, learning-rate multipliers, compile settings, metadata) travel in
+ * userDefinedMetadata.wasmcnn, so a round trip through this format loses nothing.
+ */
+export function toTfjsArtifacts(model) {
+  const spec = model.toSpec();
+  if (spec.layers.length === 0) throw new Error('tfjs export: the model has no layers');
+  const layers = spec.layers.map((l, i) => kerasLayer(l, i === 0 ? spec.inputShape : null));
+  const weights = model.getWeights();
+  const data = new Float32Array(weights.reduce((a, w) => a + w.data.length, 0));
+  let offset = 0;
+  for (const w of weights) {
+    data.set(w.data, offset);
+    offset += w.data.length;
+  }
+  const lrMultipliers = Object.fromEntries(spec.layers.filter((l) => l.config.lrMultiplier !== undefined)
+    .map((l) => [l.config.name, f32(l.config.lrMultiplier)]));
+  return {
+    // keras_version names the schema this topology follows (checked against @tensorflow/tfjs 4.22).
+    modelTopology: { class_name: 'Sequential', config: { name: 'sequential', layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
+    format: FORMAT,
+    generatedBy: 'wasmcnn',
+    convertedBy: null,
+    weightSpecs: weights.map((w) => ({ name: `${w.layer}/${w.name}`, shape: w.shape, dtype: 'float32' })),
+    weightData: data.buffer,
+    trainingConfig: trainingConfig(model.compileConfig),
+    userDefinedMetadata: { wasmcnn: { seed: spec.seed, lrMultipliers, compile: model.compileConfig, metadata: model.metadata } },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// TF.js -> wasmcnn
+// ---------------------------------------------------------------------------------------------
+
+// Options that only steer training from scratch (initial values, constraints, extra penalties):
+// dropped on import, listed in model.metadata.tfjs.dropped when set.
+const TRAINING_ONLY = ['kernelConstraint', 'biasConstraint', 'betaConstraint', 'gammaConstraint', 'activityRegularizer',
+  'betaRegularizer', 'gammaRegularizer', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer',
+  'movingVarianceInitializer', 'noiseShape', 'seed'];
+// Options that are fine when unset, null or false (Keras 3 and tf.keras additions).
+const HARMLESS = ['batchSize', 'renormClipping', 'renormMomentum', 'fused', 'virtualBatchSize', 'adjustment',
+  'synchronized', 'loraRank', 'loraAlpha', 'quantizationConfig'];
+
+/** Reads one Keras layer record; every option is either used, checked harmless, or rejected. */
+function layerReader(record, index) {
+  const raw = {};
+  for (const [k, v] of Object.entries(record.config ?? {})) raw[camel(k)] = v;
+  const who = `tfjs import: layer '${raw.name ?? `#${index}`}' (${record.class_name ?? record.className})`;
+  const used = new Set();
+  const get = (k) => {
+    used.add(k);
+    return raw[k];
+  };
+  const reject = (k, v, why = '') => {
+    throw new Error(`${who}: ${snake(k)} ${JSON.stringify(v)} is not supported${why}`);
+  };
+  return {
+    who, get, reject, raw,
+    /** Checks the value of option k is one of `ok` (a missing or null option is accepted). */
+    only(k, ...ok) {
+      const v = get(k);
+      const flat = Array.isArray(v) && v.every((d) => d === v[0]) ? v[0] : v;
+      if (v != null && !ok.includes(flat)) reject(k, v, ` (wasmcnn supports ${ok.map((o) => JSON.stringify(o)).join(' or ')})`);
+      return v;
+    },
+    finish(dropped) {
+      for (const [k, v] of Object.entries(raw)) {
+        if (used.has(k) || v == null || v === false) continue;
+        if (TRAINING_ONLY.includes(k)) dropped.push(`${raw.name}: ${snake(k)}`);
+        else if (!HARMLESS.includes(k)) reject(k, v);
+      }
+    },
+  };
+}
+
+function importInitializer(r, key, dropped) {
+  const v = r.get(key);
+  if (v == null) return undefined;
+  const cls = typeof v === 'string' ? v : v.class_name ?? v.className;
+  const cfg = Object.fromEntries(Object.entries((typeof v === 'object' && v.config) || {}).map(([k, x]) => [camel(k), x]));
+  const flat = String(cls).replace(/_/g, '').toLowerCase();
+  let name = NAMED_INITIALIZERS[flat];
+  if (flat === 'variancescaling') {
+    const dist = String(cfg.distribution ?? 'truncated_normal').includes('normal') ? 'normal' : 'uniform';
+    name = Object.keys(VARIANCE_SCALING).find((n) => {
+      const [s, m, d] = VARIANCE_SCALING[n];
+      return s === (cfg.scale ?? 1) && m === snake(cfg.mode ?? 'fan_in') && d === dist;
+    });
+  }
+  if (!name) dropped.push(`${r.raw.name}: ${snake(key)} ${cls}`);
+  return name;
+}
+
+function importRegularizer(r, key) {
+  const v = r.get(key);
+  if (v == null) return undefined;
+  const cls = v.class_name ?? v.className;
+  const cfg = v.config ?? {};
+  if (!['L1L2', 'L1', 'L2'].includes(cls)) r.reject(key, cls, ' (wasmcnn supports L1L2, L1, L2)');
+  return { className: 'L1L2', config: { l1: cfg.l1 ?? 0, l2: cfg.l2 ?? 0 } };
+}
+
+function importActivation(r, key = 'activation') {
+  const v = r.get(key);
+  if (v == null) return undefined;
+  if (!ACTIVATIONS.includes(v)) r.reject(key, v, ` (known: ${ACTIVATIONS.join(', ')})`);
+  return v;
+}
+
+/** A wasmcnn layer spec (plus a BatchNormalization's axis, checked later) from one Keras layer record. */
+function importLayer(record, index, dropped) {
+  const cls = record.class_name ?? record.className;
+  const r = layerReader(record, index);
+  const c = { name: r.get('name') };
+  if (r.get('trainable') === false) c.trainable = false;
+  const dtype = r.get('dtype');
+  const dtypeName = typeof dtype === 'object' && dtype ? dtype.config?.name ?? dtype.name : dtype;
+  if (dtypeName != null && dtypeName !== 'float32') r.reject('dtype', dtypeName, ' (wasmcnn computes in float32)');
+  r.get('batchInputShape');
+  r.get('inputShape');
+  r.only('dataFormat', 'channels_last');
+  const weighted = () => {
+    c.activation = importActivation(r);
+    c.useBias = r.get('useBias') ?? true;
+    c.kernelInitializer = importInitializer(r, 'kernelInitializer', dropped);
+    c.biasInitializer = importInitializer(r, 'biasInitializer', dropped);
+    c.kernelRegularizer = importRegularizer(r, 'kernelRegularizer');
+    c.biasRegularizer = importRegularizer(r, 'biasRegularizer');
+  };
+  let className = cls;
+  switch (cls) {
+    case 'Conv2D':
+      Object.assign(c, { filters: r.get('filters'), kernelSize: r.get('kernelSize'), strides: r.get('strides') });
+      c.padding = r.only('padding', 'valid', 'same') ?? undefined;
+      r.only('dilationRate', 1);
+      r.only('groups', 1);
+      weighted();
+      break;
+    case 'Dense':
+      c.units = r.get('units');
+      weighted();
+      break;
+    case 'MaxPooling2D': case 'AveragePooling2D':
+      Object.assign(c, { poolSize: r.get('poolSize'), strides: r.get('strides') });
+      c.padding = r.only('padding', 'valid', 'same') ?? undefined;
+      break;
+    case 'GlobalAveragePooling2D':
+      r.only('keepdims', false);
+      break;
+    case 'Flatten':
+      break;
+    case 'Activation':
+      c.activation = importActivation(r);
+      break;
+    case 'ReLU':
+      r.only('maxValue', null);
+      r.only('negativeSlope', 0);
+      r.only('threshold', 0);
+      className = 'Activation';
+      c.activation = 'relu';
+      break;
+    case 'Softmax':
+      r.only('axis', -1);
+      className = 'Activation';
+      c.activation = 'softmax';
+      break;
+    case 'Dropout':
+      c.rate = r.get('rate');
+      break;
+    case 'GaussianNoise':
+      c.stddev = r.get('stddev');
+      break;
+    case 'BatchNormalization': {
+      // The axis is checked against the input's rank once the model is built.
+      const axis = r.get('axis');
+      c.axis = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis ?? -1;
+      if (!Number.isInteger(c.axis)) r.reject('axis', axis, ' (wasmcnn normalises one axis, the last)');
+      Object.assign(c, { momentum: r.get('momentum'), epsilon: r.get('epsilon'), center: r.get('center'), scale: r.get('scale') });
+      r.only('renorm', false);
+      // Keras' defaults, which are what the core does; others only matter for training from scratch.
+      const defaults = { betaInitializer: 'zeros', gammaInitializer: 'ones', movingMeanInitializer: 'zeros', movingVarianceInitializer: 'ones' };
+      for (const [k, want] of Object.entries(defaults)) {
+        const v = r.raw[k];
+        if (v != null && importInitializer(r, k, []) !== want) dropped.push(`${c.name}: ${snake(k)}`);
+      }
+      break;
+    }
+    default:
+      throw new Error(`${r.who}: layer class '${cls}' is not supported (wasmcnn has Conv2D, Dense, Flatten, Activation, ` +
+        'MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dropout, BatchNormalization, GaussianNoise, ReLU, Softmax)');
+  }
+  r.finish(dropped);
+  for (const k of Object.keys(c)) if (c[k] === undefined || c[k] === null) delete c[k];
+  return { className, config: c };
+}
+
+/** The Sequential topology's layer records and input shape, from any of TF.js' and Keras' forms. */
+function readTopology(topology) {
+  let t = typeof topology === 'string' ? JSON.parse(topology) : topology;
+  if (t && t.model_config) t = t.model_config;
+  if (!t || typeof t !== 'object') throw new Error('tfjs import: modelTopology is missing');
+  const cls = t.class_name ?? t.className;
+  if (cls !== 'Sequential') {
+    throw new Error(`tfjs import: only Sequential models are supported, this one is '${cls}' (rebuild it with tf.sequential)`);
+  }
+  const records = Array.isArray(t.config) ? t.config : t.config?.layers;
+  if (!Array.isArray(records) || records.length === 0) throw new Error('tfjs import: the Sequential model has no layers');
+  let shape = null;
+  const layers = [];
+  records.forEach((rec, i) => {
+    const cfg = rec.config ?? {};
+    const s = cfg.batch_input_shape ?? cfg.batchInputShape ?? cfg.batch_shape ?? cfg.batchShape;
+    const inputShape = s ? s.slice(1) : cfg.input_shape ?? cfg.inputShape;
+    if (inputShape && !shape) shape = inputShape;
+    if ((rec.class_name ?? rec.className) === 'InputLayer') {
+      const dtype = typeof cfg.dtype === 'object' && cfg.dtype ? cfg.dtype.config?.name : cfg.dtype;
+      if (dtype != null && dtype !== 'float32') throw new Error(`tfjs import: input dtype '${dtype}' is not supported (wasmcnn takes float32)`);
+      return;
+    }
+    layers.push({ rec, index: i });
+  });
+  shape ??= t.config?.build_input_shape?.slice(1);
+  if (!shape || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`tfjs import: the input shape must be fully known, got ${JSON.stringify(shape ? [null, ...shape] : null)} ` +
+      "(set batch_input_shape on the first layer, e.g. tf.layers.conv2d({inputShape: [28, 28, 1], ...}))");
+  }
+  return { layers, inputShape: shape };
+}
+
+function halfToFloat(h) {
+  const e = (h >> 10) & 31;
+  const m = h & 1023;
+  const s = h & 0x8000 ? -1 : 1;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+const BYTES = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 };
+
+/** Splits the weight buffer into Float32Arrays by name, following TF.js' decodeWeights. */
+function decodeWeights(specs, buffer) {
+  const bytes = new Uint8Array(buffer);
+  const out = [];
+  let offset = 0;
+  for (const spec of specs) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const q = spec.quantization;
+    const dtype = q ? q.dtype : spec.dtype;
+    if (!(dtype in BYTES)) throw new Error(`tfjs import: weight '${spec.name}' has dtype '${dtype}', which wasmcnn can't read`);
+    const length = size * BYTES[dtype];
+    if (offset + length > bytes.length) {
+      throw new Error(`tfjs import: the weight data ends at byte ${bytes.length}, but weight '${spec.name}' needs bytes ${offset}-${offset + length}`);
+    }
+    const raw = bytes.slice(offset, offset + length).buffer;
+    offset += length;
+    if (spec.group === 'optimizer') continue;
+    let data;
+    if (q && (q.dtype === 'uint8' || q.dtype === 'uint16')) {
+      const src = q.dtype === 'uint8' ? new Uint8Array(raw) : new Uint16Array(raw);
+      data = Float32Array.from(src, (v) => v * q.scale + q.min);
+    } else if (q && q.dtype === 'float16') {
+      data = Float32Array.from(new Uint16Array(raw), halfToFloat);
+    } else if (dtype === 'float32') {
+      data = new Float32Array(raw);
+    } else {
+      throw new Error(`tfjs import: weight '${spec.name}' has dtype '${dtype}'; wasmcnn's weights are float32`);
+    }
+    out.push({ name: spec.name, shape: spec.shape, data });
+  }
+  if (offset !== bytes.length) {
+    throw new Error(`tfjs import: the weight specs describe ${offset} bytes, but the weight data has ${bytes.length}`);
+  }
+  return out;
+}
+
+export function concatBuffers(data) {
+  if (data == null) return new ArrayBuffer(0);
+  if (data instanceof ArrayBuffer) return data;
+  if (ArrayBuffer.isView(data)) return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+  if (Array.isArray(data)) {
+    const parts = data.map((d) => new Uint8Array(concatBuffers(d)));
+    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out.buffer;
+  }
+  throw new Error('tfjs import: weightData must be an ArrayBuffer, a typed array or an array of ArrayBuffers');
+}
+
+/**
+ * Assigns decoded weights to the model's weights. A TF.js name is 'layer/weight' (TF.js and Keras 2),
+ * 'layer/cell/weight' (TF 2.2+) or 'layer/index' (Keras 3): the layer is the longest matching prefix
+ * or any matching part; the weight is matched by name, by index, or else by order within the layer.
+ */
+function matchWeights(model, decoded) {
+  const targets = model.getWeights();
+  const layerNames = new Set(targets.map((w) => w.layer));
+  const assigned = new Array(targets.length).fill(null);
+  for (const w of decoded) {
+    const parts = w.name.replace(/:\d+$/, '').split('/');
+    const weightName = parts.pop();
+    let layer = null;
+    for (let k = parts.length; k > 0 && !layer; k--) if (layerNames.has(parts.slice(0, k).join('/'))) layer = parts.slice(0, k).join('/');
+    layer ??= [...parts].reverse().map((p) => p.replace(/^_/, '')).find((p) => layerNames.has(p));
+    if (!layer) throw new Error(`tfjs import: weight '${w.name}' belongs to no layer of the model (layers: ${[...layerNames].join(', ')})`);
+    const inLayer = targets.map((t, i) => i).filter((i) => targets[i].layer === layer);
+    let i = inLayer.find((j) => targets[j].name === weightName);
+    if (i === undefined && /^\d+$/.test(weightName)) i = inLayer[Number(weightName)];
+    if (i === undefined) i = inLayer.find((j) => assigned[j] === null);
+    if (i === undefined || assigned[i] !== null) throw new Error(`tfjs import: weight '${w.name}' has no free weight to go to in layer '${layer}'`);
+    const t = targets[i];
+    if (t.shape.length !== w.shape.length || t.shape.some((d, k) => d !== w.shape[k])) {
+      throw new Error(`tfjs import: weight '${w.name}' has shape [${w.shape}], layer '${layer}' expects ${t.name} of shape [${t.shape}]`);
+    }
+    assigned[i] = w.data;
+  }
+  const missing = targets.filter((t, i) => assigned[i] === null).map((t) => `${t.layer}/${t.name}`);
+  if (missing.length) throw new Error(`tfjs import: no weight data for ${missing.join(', ')}`);
+  model.setWeights(targets.map((t, i) => ({ layer: t.layer, name: t.name, data: assigned[i] })));
+}
+
+function compileFrom(model, tc, dropped) {
+  if (!tc) return;
+  const o = tc.optimizer_config ?? tc.optimizerConfig ?? {};
+  const cfg = Object.fromEntries(Object.entries(o.config ?? {}).map(([k, v]) => [camel(k), v]));
+  const lr = typeof cfg.learningRate === 'number' ? cfg.learningRate : cfg.lr;
+  let optimizer = null;
+  if (typeof lr === 'number') {
+    if (o.class_name === 'Adam') optimizer = { type: 'adam', learningRate: lr, beta1: cfg.beta1 ?? 0.9, beta2: cfg.beta2 ?? 0.999, epsilon: cfg.epsilon ?? 1e-7 };
+    if (o.class_name === 'SGD' || o.class_name === 'Momentum') {
+      optimizer = { type: 'sgd', learningRate: lr, momentum: cfg.momentum ?? 0, nesterov: !!(cfg.useNesterov ?? cfg.nesterov) };
+    }
+  }
+  const loss = typeof tc.loss === 'string' ? camel(tc.loss) : null;
+  try {
+    if (!optimizer || !loss) throw new Error('unsupported');
+    model.compile({ optimizer, loss });
+  } catch {
+    dropped.push(`trainingConfig: ${JSON.stringify(tc.loss)} with ${o.class_name ?? 'no optimizer'}`);
+  }
+}
+
+/**
+ * A wasmcnn Model from TF.js ModelArtifacts ({ modelTopology, weightSpecs, weightData }, as
+ * tf.io.withSaveHandler receives them). Throws an Error naming the layer and the option for
+ * anything wasmcnn cannot compute the same way.
+ */
+export function fromTfjsArtifacts(artifacts) {
+  if (!artifacts || typeof artifacts !== 'object' || !artifacts.modelTopology) {
+    throw new Error('tfjs import: expected ModelArtifacts with modelTopology, weightSpecs and weightData');
+  }
+  if (artifacts.format != null && artifacts.format !== FORMAT) {
+    throw new Error(`tfjs import: format '${artifacts.format}' is not a layers model (graph models can't be imported)`);
+  }
+  const { layers, inputShape } = readTopology(artifacts.modelTopology);
+  const ours = artifacts.userDefinedMetadata?.wasmcnn;
+  const dropped = [];
+  const specs = layers.map(({ rec, index }) => importLayer(rec, index, dropped));
+  const axes = specs.map((s) => {
+    const { axis, ...config } = s.config;
+    s.config = config;
+    return axis;
+  });
+  for (const s of specs) if (ours?.lrMultipliers?.[s.config.name] !== undefined) s.config.lrMultiplier = ours.lrMultipliers[s.config.name];
+  let model;
+  try {
+    model = sequential({ inputShape, seed: Number.isInteger(ours?.seed) ? ours.seed : 42,
+      layers: specs.map((s) => layerSpec(s.className, s.config)) });
+  } catch (e) {
+    throw new Error(`tfjs import: ${e.message}`);
+  }
+  try {
+    model.layers.forEach((l, i) => {
+      const rank = l.inputShape.length;
+      if (axes[i] !== undefined && axes[i] !== -1 && axes[i] !== rank - 1) {
+        throw new Error(`tfjs import: layer '${l.name}' (BatchNormalization): axis ${axes[i]} is not supported (wasmcnn normalises the last axis, ${rank - 1}, of input [${l.inputShape}])`);
+      }
+      if (l.className === 'Dense' && rank !== 2) {
+        throw new Error(`tfjs import: layer '${l.name}' (Dense): an input of shape [${l.inputShape}] is not supported (wasmcnn's dense takes a flat input; add a Flatten before it)`);
+      }
+    });
+    const specsList = artifacts.weightSpecs ?? [];
+    matchWeights(model, decodeWeights(specsList, concatBuffers(artifacts.weightData)));
+    if (ours?.compile) model.compile(ours.compile);
+    else compileFrom(model, artifacts.trainingConfig, dropped);
+    const meta = ours?.metadata ?? { tfjs: { generatedBy: artifacts.generatedBy ?? null, convertedBy: artifacts.convertedBy ?? null,
+      userDefinedMetadata: artifacts.userDefinedMetadata ?? null } };
+    if (dropped.length) meta.tfjs = { ...meta.tfjs, dropped };
+    model.metadata = meta;
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
