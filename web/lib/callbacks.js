@@ -41,6 +41,13 @@ function monitored(who, logs, monitor) {
   return v;
 }
 
+/** At train begin: a val_* metric without validation data would only fail after a whole epoch of training. */
+function needsValidation(who, monitor, params) {
+  if (params && !params.doValidation && monitor.startsWith('val_')) {
+    throw new Error(`${who}: metric '${monitor}' needs validation data; pass validationSplit or validationData to fit()`);
+  }
+}
+
 function known(who, options, names) {
   for (const k of Object.keys(options)) {
     if (!names.includes(k)) throw new Error(`${who}: unknown option '${k}' (known: ${names.join(', ')})`);
@@ -59,7 +66,11 @@ class EarlyStopping {
   setModel(model) {
     this.model = model;
   }
+  setParams(params) {
+    this.params = params;
+  }
   onTrainBegin() {
+    needsValidation('earlyStopping', this.options.monitor, this.params);
     this.wait = 0;
     this.stoppedEpoch = -1;
     this.best = this.options.baseline ?? (this.direction === 'min' ? Infinity : -Infinity);
@@ -106,7 +117,11 @@ class ReduceLROnPlateau {
   setModel(model) {
     this.model = model;
   }
+  setParams(params) {
+    this.params = params;
+  }
   onTrainBegin() {
+    needsValidation('reduceLROnPlateau', this.options.monitor, this.params);
     this.best = this.direction === 'min' ? Infinity : -Infinity;
     this.wait = 0;
     this.cooldownLeft = 0;

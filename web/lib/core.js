@@ -30,6 +30,9 @@ async function wasmBytes(source) {
  * to pass the .wasm's URL or bytes (e.g. when a bundler moved it).
  */
 export function ready(options = {}) {
+  // Once loaded, the core stays: a second instance would orphan every model made with the first
+  // (their calls would go to one instance and their errors and staging buffers to the other).
+  if (core) return Promise.resolve(core);
   if (corePromise && !options.wasm) return corePromise;
   corePromise = (async () => {
     let compiled;

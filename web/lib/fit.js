@@ -9,7 +9,8 @@ const FIT_OPTIONS = ['epochs', 'batchSize', 'validationSplit', 'validationData',
 
 /** Resolves after letting other tasks run: input events and rendering in a page, messages in a worker. */
 export function yieldToEventLoop() {
-  if (typeof globalThis.scheduler?.yield === 'function') return globalThis.scheduler.yield();
+  // Not scheduler.yield(): its continuation is queued ahead of other tasks, so in a Chromium worker a
+  // 'stop' message (or any other) is not delivered until fit() ends. A plain task lets them run.
   if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
   if (typeof MessageChannel === 'function') {
     return new Promise((resolve) => {
@@ -42,6 +43,9 @@ function checkOptions(options) {
   }
   if (typeof yieldEvery !== 'number' || !(yieldEvery >= 0)) throw new Error('fit: yieldEvery must be a number of milliseconds >= 0');
   if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') throw new Error('fit: shuffle must be true or false');
+  if (options.validationData !== undefined && (!Array.isArray(options.validationData) || options.validationData.length !== 2)) {
+    throw new Error('fit: validationData must be an array [x, y]');
+  }
   if (options.signal !== undefined && (typeof options.signal !== 'object' || !('aborted' in options.signal))) {
     throw new Error('fit: signal must be an AbortSignal');
   }

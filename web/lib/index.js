@@ -10,6 +10,7 @@ export { optimizers } from './optimizers.js';
 export { callbacks, schedules } from './callbacks.js';
 export { Model, sequential } from './model.js';
 export { loadModel, io } from './io.js';
+export { toTfjsArtifacts, fromTfjsArtifacts } from './tfjs_format.js';
 export { trainInWorker, TrainingJob } from './worker_client.js';
 import { mnistSample } from './data.js';
 

@@ -2,7 +2,9 @@
 // Handlers are objects with save(bytes, model) and/or load(); strings name the built-in ones.
 import { ready } from './core.js';
 import { modelFromBytes, setSaveHandler } from './model.js';
+import { fromTfjs, looksLikeTfjs, tfjsHandler } from './tfjs_io.js';
 
+const isNode = typeof process === 'object' && process.versions?.node != null && typeof window === 'undefined';
 const DB = 'wasmcnn-models';
 const STORE = 'models';
 
@@ -80,6 +82,8 @@ setSaveHandler(async (target, bytes, model) => {
  */
 export async function loadModel(source) {
   await ready();
+  // TensorFlow.js ModelArtifacts, or a model.json URL or path: see tfjs_io.js.
+  if (looksLikeTfjs(source)) return fromTfjs(source).load();
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) return modelFromBytes(source);
   if (ArrayBuffer.isView(source)) return modelFromBytes(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
   if (typeof source === 'string' && source.startsWith('indexeddb://')) return modelFromBytes(await handlerFor(source).load());
@@ -88,11 +92,16 @@ export async function loadModel(source) {
     return loaded instanceof Uint8Array || loaded instanceof ArrayBuffer ? modelFromBytes(loaded) : loaded;
   }
   if (typeof source === 'string' || source instanceof URL) {
-    const url = new URL(String(source), typeof location === 'object' ? location.href : import.meta.url);
+    // Relative to the page, or under Node to the working directory (not to this package's folder).
+    const base = typeof location === 'object' ? location.href
+      : isNode ? (await import('node:url')).pathToFileURL(`${process.cwd()}/`).href : import.meta.url;
+    const url = new URL(String(source), base);
     let bytes;
     if (url.protocol === 'file:') {
       const { readFile } = await import('node:fs/promises');
-      bytes = await readFile(url);
+      bytes = await readFile(url).catch((e) => {
+        throw new Error(`loadModel: could not read ${url.pathname} (${e.code ?? e.message})`);
+      });
     } else {
       const response = await fetch(url);
       if (!response.ok) throw new Error(`loadModel: could not fetch ${url} (HTTP ${response.status})`);
@@ -106,4 +115,8 @@ export async function loadModel(source) {
 export const io = {
   downloads: downloadHandler,
   indexedDb: indexedDbHandler,
+  /** TensorFlow.js layers-model format: save to a directory, 'downloads://name' or a TF.js IOHandler (and load from a path). */
+  tfjs: tfjsHandler,
+  /** Loads TensorFlow.js ModelArtifacts, a TF.js IOHandler, a model.json URL or directory, or files. */
+  fromTfjs,
 };

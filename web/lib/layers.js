@@ -29,14 +29,19 @@ const KINDS = {
 };
 export const CLASS_OF_CORE_TYPE = Object.fromEntries(Object.entries(KINDS).map(([cls, k]) => [k[1], cls]));
 
+// The core's sizes are 32-bit ints: a bigger number would wrap around at the boundary (2^32 + 10
+// units would quietly become 10), so it is refused here.
+const MAX_INT = 2 ** 31 - 1;
+const isSize = (d) => Number.isInteger(d) && d > 0 && d <= MAX_INT;
+
 function fail(who, message) {
   throw new Error(`${who}: ${message}`);
 }
 
 function pair(who, key, v) {
   const p = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
-    fail(who, `${key} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(p) || p.length !== 2 || !p.every(isSize)) {
+    fail(who, `${key} must be a positive integer (below 2^31) or a pair of them, got ${JSON.stringify(v)}`);
   }
   return p;
 }
@@ -52,8 +57,8 @@ function checkConfig(className, config) {
     if (!known.includes(key)) fail(who, `unknown option '${key}' (known: ${known.join(', ')})`);
   }
   for (const key of required) if (config[key] === undefined) fail(who, `missing option '${key}'`);
-  const int = (k) => config[k] === undefined || (Number.isInteger(config[k]) && config[k] > 0) ||
-    fail(who, `${k} must be a positive integer, got ${JSON.stringify(config[k])}`);
+  const int = (k) => config[k] === undefined || isSize(config[k]) ||
+    fail(who, `${k} must be a positive integer (below 2^31), got ${JSON.stringify(config[k])}`);
   const num = (k, lo, hi) => config[k] === undefined ||
     (typeof config[k] === 'number' && config[k] >= lo && config[k] <= hi) ||
     fail(who, `${k} must be a number in [${lo}, ${hi}], got ${JSON.stringify(config[k])}`);
@@ -91,8 +96,8 @@ function checkConfig(className, config) {
     }
   }
   if (config.inputShape !== undefined &&
-      (!Array.isArray(config.inputShape) || !config.inputShape.every((d) => Number.isInteger(d) && d > 0))) {
-    fail(who, `inputShape must be an array of positive integers, got ${JSON.stringify(config.inputShape)}`);
+      (!Array.isArray(config.inputShape) || !config.inputShape.every(isSize))) {
+    fail(who, `inputShape must be an array of positive integers (below 2^31), got ${JSON.stringify(config.inputShape)}`);
   }
 }
 
@@ -111,9 +116,14 @@ export const layers = Object.fromEntries(
 
 /** The core's LayerConfig record for a spec: every field present, defaults as Keras'. */
 export function toCoreConfig(spec) {
+  if (spec && typeof spec.className === 'string' && !(spec.className in KINDS)) {
+    throw new Error(`unknown layer class '${spec.className}' (known: ${Object.keys(KINDS).join(', ')})`);
+  }
   if (!spec || typeof spec !== 'object' || !(spec.className in KINDS)) {
     throw new Error(`expected a layer from cnn.layers (e.g. cnn.layers.dense({units: 10})), got ${JSON.stringify(spec)}`);
   }
+  // Specs written by hand, read from JSON or sent to a worker skipped the factory's checks.
+  checkConfig(spec.className, spec.config);
   const c = spec.config;
   const [, type] = KINDS[spec.className];
   const kernel = c.kernelSize !== undefined ? pair(type, 'kernelSize', c.kernelSize) : [3, 3];

@@ -75,6 +75,7 @@ export class Model {
   #xs = new Staging();
   #ts = new Staging();
   #compileConfig = null;
+  #stale = false;
   #metadata = {};
 
   /** @internal use sequential() or loadModel() */
@@ -124,11 +125,17 @@ export class Model {
 
   /** Marks the named layers (all when omitted) non-trainable. */
   freeze(names) {
-    for (const l of names ? names.map((n) => this.getLayer(n)) : this.layers) l.trainable = false;
+    for (const l of this.#named(names, 'freeze')) l.trainable = false;
   }
 
   unfreeze(names) {
-    for (const l of names ? names.map((n) => this.getLayer(n)) : this.layers) l.trainable = true;
+    for (const l of this.#named(names, 'unfreeze')) l.trainable = true;
+  }
+
+  #named(names, what) {
+    if (names === undefined) return this.layers;
+    if (!Array.isArray(names)) throw new Error(`${what}: expected an array of layer names or indices, got ${JSON.stringify(names)}`);
+    return names.map((n) => this.getLayer(n));
   }
 
   /** Keras' model.getConfig(): the layer specs, input shape and seed. */
@@ -144,17 +151,31 @@ export class Model {
   add(layer) {
     const config = toCoreConfig(layer);
     call(() => this._handle().add(config));
-    if (this.#compileConfig) this.#recompile();
+    this.#recompileAfterEdit();
     return this;
   }
 
   pop() {
     call(() => this._handle().pop());
-    if (this.#compileConfig) this.#recompile();
+    this.#recompileAfterEdit();
     return this;
   }
 
-  compile({ optimizer = 'adam', loss, metrics = ['accuracy'], ...rest } = {}) {
+  // While a head is being replaced (pop, pop, add...) the output may not suit the loss for a while:
+  // the edit still happened, so it must not throw; training checks again (see _targets).
+  #recompileAfterEdit() {
+    this.#stale = false;
+    if (!this.#compileConfig) return;
+    try {
+      this.#recompile();
+    } catch {
+      this.#stale = true;
+    }
+  }
+
+  compile(options = {}) {
+    options ?? fail('compile: options must be an object such as { optimizer: \'adam\', loss: \'sparseCategoricalCrossentropy\' }');
+    const { optimizer = 'adam', loss, metrics = ['accuracy'], ...rest } = options;
     const unknown = Object.keys(rest);
     if (unknown.length) throw new Error(`compile: unknown option '${unknown[0]}' (known: optimizer, loss, metrics)`);
     if (!(loss in LOSSES)) {
@@ -167,6 +188,7 @@ export class Model {
     const opt = toCoreOptimizer(optimizer);
     call(() => this._handle().compile(LOSSES[loss], opt));
     this.#compileConfig = { loss: LOSSES[loss], optimizer: opt, metrics: list };
+    this.#stale = false;
     return this;
   }
 
@@ -189,6 +211,8 @@ export class Model {
       throw new Error(`model: learningRate must be a finite non-negative number, got ${lr}`);
     }
     call(() => this._handle().setLearningRate(lr));
+    // Saved, sent to a worker and kept through add()/pop() as the current rate, as Keras saves it.
+    if (this.#compileConfig) this.#compileConfig.optimizer.learningRate = lr;
   }
 
   /** Free-form JSON-safe data saved with the model (class names, preprocessing, accuracy...). */
@@ -197,7 +221,11 @@ export class Model {
   }
 
   set metadata(value) {
-    JSON.stringify(value);
+    try {
+      JSON.stringify(value);
+    } catch (e) {
+      throw new Error(`model: metadata must be JSON-safe (${e.message})`);
+    }
     this.#metadata = value ?? {};
   }
 
@@ -212,9 +240,14 @@ export class Model {
   /** Checks x against the input shape; returns the sample count. */
   _checkX(x, what) {
     const shape = this._handle().inputShape();
-    const ok = x.shape.length === shape.length + 1 && shape.every((d, i) => d === x.shape[i + 1]) && x.shape[0] > 0;
+    const ok = x.shape.length === shape.length + 1 && shape.every((d, i) => d === x.shape[i + 1]) &&
+      Number.isInteger(x.shape[0]) && x.shape[0] > 0;
     if (!ok) throw new Error(`${what}: expected x of shape [n,${shape.join(',')}], got ${fmt(x.shape)}`);
     const d = x.data;
+    // A Tensor built with `new Tensor` skipped tensor()'s checks; a short buffer would stage stale memory.
+    if (!d || d.length !== x.shape[0] * sampleSize(x.shape)) {
+      throw new Error(`${what}: x of shape ${fmt(x.shape)} needs ${x.shape[0] * sampleSize(x.shape)} values, its data has ${d?.length}`);
+    }
     for (let i = 0; i < d.length; i++) {
       if (!Number.isFinite(d[i])) {
         const per = sampleSize(x.shape);
@@ -227,6 +260,10 @@ export class Model {
   /** Labels or targets as a flat Float32Array of n * targetCols values, validated. */
   _targets(y, n, what) {
     if (!this.#compileConfig) throw new Error(`${what}: the model is not compiled; call model.compile({optimizer, loss}) first`);
+    if (this.#stale) {
+      this.#recompile();
+      this.#stale = false;
+    }
     const h = this._handle();
     const cols = h.targetCols();
     const k = h.outputShape()[0];
@@ -249,6 +286,7 @@ export class Model {
       throw new Error(`${what}: expected y of shape ${expect.map(fmt).join(' or ')} (${hint}), got ${fmt(shape)}`);
     }
     const out = Float32Array.from(data);
+    if (out.length !== n * cols) throw new Error(`${what}: y of shape ${fmt(shape)} needs ${n * cols} values, its data has ${out.length}`);
     for (let i = 0; i < out.length; i++) {
       const v = out[i];
       if (!Number.isFinite(v)) throw new Error(`${what}: y value ${data[i]} at index ${i} is not finite`);
@@ -280,7 +318,8 @@ export class Model {
     return { xp, tp };
   }
 
-  predict(x, { batchSize = 256 } = {}) {
+  predict(x, options = {}) {
+    const { batchSize = 256 } = checkOptions(options, 'predict');
     const h = this._handle();
     const xt = asTensor(x, 'predict');
     checkBatchSize(batchSize, 'predict');
@@ -312,7 +351,8 @@ export class Model {
     }));
   }
 
-  evaluate(x, y, { batchSize = 256 } = {}) {
+  evaluate(x, y, options = {}) {
+    const { batchSize = 256 } = checkOptions(options, 'evaluate');
     const h = this._handle();
     const xt = asTensor(x, 'evaluate');
     checkBatchSize(batchSize, 'evaluate');
@@ -457,7 +497,8 @@ export class Model {
 
   toBytes() {
     const h = this._handle();
-    const meta = JSON.stringify({ format: FORMAT, compile: this.#compileConfig, user: this.#metadata });
+    // A model whose output no longer suits its loss (mid-edit) is saved uncompiled, so it loads.
+    const meta = JSON.stringify({ format: FORMAT, compile: this.#stale ? null : this.#compileConfig, user: this.#metadata });
     call(() => h.setMetadata(meta));
     return call((c) => c.saveModel(h)).slice();
   }
@@ -477,6 +518,18 @@ export function setSaveHandler(fn) {
   saveTo = fn;
 }
 
+function fail(message) {
+  throw new Error(message);
+}
+
+/** predict()/evaluate() options: { batchSize, verbose } (verbose is accepted, as in Keras, and ignored). */
+function checkOptions(options, what) {
+  if (options === null || typeof options !== 'object') fail(`${what}: options must be an object such as { batchSize: 256 }`);
+  const unknown = Object.keys(options).find((k) => k !== 'batchSize' && k !== 'verbose');
+  if (unknown) fail(`${what}: unknown option '${unknown}' (known: batchSize, verbose)`);
+  return options;
+}
+
 export function checkBatchSize(b, what) {
   if (!Number.isInteger(b) || b <= 0) throw new Error(`${what}: batchSize must be a positive integer, got ${JSON.stringify(b)}`);
 }
@@ -486,12 +539,15 @@ export function divergence(loss, where) {
 }
 
 /** A new sequential model: sequential({ inputShape, seed, layers }). */
-export function sequential({ inputShape, seed = 42, layers = [], ...rest } = {}) {
+export function sequential(options = {}) {
+  options ?? fail('sequential: options must be an object such as { inputShape: [28, 28, 1], layers: [...] }');
+  const { inputShape, seed = 42, layers = [], ...rest } = options;
   const unknown = Object.keys(rest);
   if (unknown.length) throw new Error(`sequential: unknown option '${unknown[0]}' (known: inputShape, seed, layers)`);
   const shape = inputShape ?? layers[0]?.config?.inputShape;
-  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`sequential: inputShape must be 1 to 3 positive integers (e.g. [28, 28, 1]), got ${JSON.stringify(shape)}`);
+  // Below 2^31: the core's dimensions are 32-bit ints, and bigger numbers would wrap around.
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((d) => Number.isInteger(d) && d > 0 && d < 2 ** 31)) {
+    throw new Error(`sequential: inputShape must be 1 to 3 positive integers below 2^31 (e.g. [28, 28, 1]), got ${JSON.stringify(shape)}`);
   }
   if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
     throw new Error(`sequential: seed must be a non-negative integer, got ${JSON.stringify(seed)}`);

@@ -52,20 +52,22 @@ export function sampleSize(shape) {
  * Makes a float32 tensor. `data` is a Float32Array (used as is), a number array, or integer pixels
  * (Uint8Array, Uint8ClampedArray) multiplied by `scale` (default 1; pass 1/255 for [0, 1]).
  */
-export function tensor(data, shape, { scale } = {}) {
+export function tensor(data, shape, options = {}) {
+  if (options === null || typeof options !== 'object') throw new Error('tensor: options must be an object such as { scale: 1 / 255 }');
+  const { scale } = options;
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new Error(`tensor: shape must be an array of positive integers, got ${JSON.stringify(shape)}`);
   }
   const size = shape.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(size) || size > 2 ** 30) throw new Error(`tensor: shape ${fmt(shape)} is too large`);
-  if (data == null || typeof data.length !== 'number') {
+  if (data == null || typeof data === 'string' || typeof data.length !== 'number') {
     throw new Error(`tensor: data must be a typed array or an array of numbers, got ${typeof data}`);
   }
   if (data.length !== size) {
     throw new Error(`tensor: shape ${fmt(shape)} needs ${size} values, got ${data.length}`);
   }
   if (scale !== undefined && (typeof scale !== 'number' || !Number.isFinite(scale))) {
-    throw new Error(`tensor: scale must be a finite number, got ${scale}`);
+    throw new Error(`tensor: scale must be a finite number, got ${JSON.stringify(scale)}`);
   }
   let out;
   if (data instanceof Float32Array && scale === undefined) out = data;

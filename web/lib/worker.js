@@ -12,6 +12,9 @@ import { callbackFromJSON } from './callbacks.js';
 const isNode = typeof process === 'object' && process.versions?.node != null && typeof self === 'undefined';
 const port = isNode ? (await import('node:worker_threads')).parentPort : self;
 const post = (msg, transfer = []) => port.postMessage(msg, transfer);
+// 'stop' may arrive before the model exists or before fit() starts (which resets stopTraining):
+// an abort signal keeps it until fit() looks.
+const stopSignal = new AbortController();
 let model = null;
 
 async function input(x, y) {
@@ -27,7 +30,7 @@ async function train(msg) {
   model = msg.modelBytes ? modelFromBytes(msg.modelBytes) : sequential(msg.spec);
   if (msg.compile) model.compile(msg.compile);
   const { x, y } = await input(msg.x, msg.y);
-  const fit = { ...msg.fit };
+  const fit = { ...msg.fit, signal: stopSignal.signal };
   if (fit.validationData) {
     const [xv, yv] = fit.validationData;
     fit.validationData = [new Tensor(xv.data, xv.shape), yv.shape ? new Tensor(yv.data, yv.shape) : yv];
@@ -66,7 +69,7 @@ async function train(msg) {
 port.onmessage = undefined;
 const onMessage = (msg) => {
   if (msg.type === 'stop') {
-    if (model) model.stopTraining = true;
+    stopSignal.abort();
     return;
   }
   if (msg.type === 'train') {

@@ -60,6 +60,7 @@ export class TrainingJob {
   #listeners = new Map();
   #worker = null;
   #settled = false;
+  #stopRequested = false;
 
   constructor(start) {
     this.promise = new Promise((resolve, reject) => {
@@ -91,6 +92,13 @@ export class TrainingJob {
 
   _attach(worker) {
     this.#worker = worker;
+    // terminate() (or a failure) came while the worker was starting: it must not live on.
+    if (this.#settled) {
+      worker.terminate();
+      return;
+    }
+    // A stop() before the worker existed; the worker keeps it until its fit() starts.
+    if (this.#stopRequested) worker.post({ type: 'stop' });
   }
 
   _done(value) {
@@ -111,6 +119,7 @@ export class TrainingJob {
 
   /** Ends training after the current batch; the job still resolves with the model trained so far. */
   stop() {
+    this.#stopRequested = true;
     this.#worker?.post({ type: 'stop' });
     this._emit('stopped', {});
   }
@@ -150,7 +159,8 @@ export function trainInWorker(model, x, y, options = {}) {
     const builtIn = list.filter((c) => typeof c.toJSON === 'function').map((c) => c.toJSON());
     const local = list.filter((c) => typeof c.toJSON !== 'function');
     if (fit.signal) {
-      fit.signal.addEventListener('abort', () => job.stop(), { once: true });
+      if (fit.signal.aborted) job.stop();
+      else fit.signal.addEventListener('abort', () => job.stop(), { once: true });
       delete fit.signal;
     }
     const transferList = [];
@@ -178,7 +188,7 @@ export function trainInWorker(model, x, y, options = {}) {
       for (const cb of [hooks, ...local]) if (cb[hook]) await cb[hook](...args);
     };
     worker.onError((e) => job._fail(e instanceof Error ? e : new Error(String(e))));
-    worker.on(async (m) => {
+    const handle = async (m) => {
       switch (m.type) {
         case 'ready':
           worker.post(msg, transferList);
@@ -214,6 +224,8 @@ export function trainInWorker(model, x, y, options = {}) {
         default:
           break;
       }
-    });
+    };
+    // A hook that throws, or bytes that don't load, fail the job (not an unhandled rejection).
+    worker.on((m) => handle(m).catch((e) => job._fail(e)));
   });
 }

@@ -1,0 +1,1094 @@
+// Type declarations and reference documentation for wasmcnn, the npm library in web/lib.
+//
+// wasmcnn trains and runs sequential convolutional networks in browsers, workers and Node, on a C++
+// core compiled to WebAssembly SIMD. The API follows TensorFlow.js' layers API (Keras in camelCase):
+//
+//   import * as cnn from 'wasmcnn';
+//   const { images, labels } = await cnn.data.mnistSample({ count: 8000 });
+//   const model = cnn.sequential({ inputShape: [28, 28, 1], seed: 7, layers: [
+//     cnn.layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
+//     cnn.layers.maxPooling2d({ poolSize: 2 }),
+//     cnn.layers.flatten(),
+//     cnn.layers.dense({ units: 10, activation: 'softmax' }),
+//   ] });
+//   model.compile({ optimizer: cnn.optimizers.adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy' });
+//   const history = await model.fit(images, labels, { epochs: 2, batchSize: 32, validationSplit: 0.1 });
+//   model.predict(images.slice(0, 5)).argMax();   // Int32Array of 5 class indices
+//   model.dispose();                              // frees the model's wasm memory
+//
+// Conventions that hold throughout:
+// - Images are NHWC float32 (batch first, channels last), as TensorFlow.js lays them out.
+// - Shapes reported by a model start with `null`, the batch dimension: [null, 28, 28, 1].
+// - Every invalid argument throws an `Error` whose message names the call, the option and the value
+//   (e.g. "fit: batchSize must be a positive integer, got 0"). The library stays usable afterwards.
+// - Objects that hold wasm memory (only `Model`) have `dispose()`; `Tensor`s are plain JavaScript.
+// - The same seed gives the same trained weights, bit for bit, in Node and in browsers.
+
+// ---------------------------------------------------------------------------------------------
+// Loading the core
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A compiled `WebAssembly.Module`. Typed as `object` (lib.dom's Module interface is empty anyway) so
+ * these declarations need neither the DOM lib nor Node's types.
+ */
+export type CompiledWasm = object;
+
+/** Where the WebAssembly core comes from: a URL (resolved against this module), its bytes, or a compiled module. */
+export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | CompiledWasm;
+
+/** Options of {@link ready}. */
+export interface ReadyOptions {
+  /**
+   * The location or contents of `wasmcnn_core.wasm`. Defaults to the file next to this module
+   * (read with `node:fs` under Node, fetched elsewhere). Pass it when a bundler moved the file.
+   */
+  wasm?: WasmSource;
+}
+
+/**
+ * Loads the WebAssembly core. Importing the package already starts (and awaits) this, so the
+ * synchronous API (`sequential`, `predict`, ...) works right after `import`. Call it yourself to
+ * wait explicitly, or with `{ wasm }` to load the core from another location when the automatic
+ * load failed (e.g. a bundler moved the file). A failed load rejects, and the next call retries;
+ * once the core is loaded, every call resolves to that same core (`wasm` is then ignored).
+ * @returns a promise of the loaded Emscripten module (internal; only its resolution matters).
+ */
+export function ready(options?: ReadyOptions): Promise<unknown>;
+
+/** What {@link memory} reports. */
+export interface MemoryInfo {
+  /** Size of the wasm instance's linear memory in bytes. It grows on demand and never shrinks. */
+  wasmBytes: number;
+  /** Bytes currently handed out by the core's malloc (models, their caches, staging buffers). */
+  heapUsed: number;
+}
+
+/**
+ * Memory of the wasm instance. Use it to check that models are disposed: `heapUsed` returns to its
+ * earlier value once every model made since is disposed (except that the first save() leaves a
+ * buffer of about one model file's size, reused by later saves), and a loop of `predict` calls on
+ * one model does not grow either figure after the first call (heapUsed may wobble by a few bytes).
+ */
+export function memory(): MemoryInfo;
+
+/** The package version, e.g. "0.1.0". */
+export const version: string;
+
+// ---------------------------------------------------------------------------------------------
+// Tensors
+// ---------------------------------------------------------------------------------------------
+
+/** Integer pixels or plain numbers accepted by {@link tensor}. */
+export type TensorData = Float32Array | Float64Array | Uint8Array | Uint8ClampedArray | Int8Array | Uint16Array |
+  Int16Array | Uint32Array | Int32Array | ArrayLike<number>;
+
+/** A tensor-like record `{ data, shape }` (e.g. received from a worker); accepted wherever a Tensor is. */
+export interface TensorLike {
+  data: ArrayLike<number>;
+  shape: ArrayLike<number>;
+}
+
+/**
+ * A float32 array with a shape, batch first (NHWC for images). Plain JavaScript memory: there is
+ * nothing to dispose. Make one with {@link tensor}, which checks its arguments.
+ */
+export class Tensor {
+  /**
+   * Wraps `data` as is, without checks (prefer {@link tensor}). Models check it when it is used:
+   * a shape whose product is not `data.length` throws there.
+   */
+  constructor(data: Float32Array, shape: number[]);
+  /** The values, row-major. */
+  data: Float32Array;
+  /** Dimensions, batch first: [n, h, w, c] for images, [n, k] for model outputs. */
+  shape: number[];
+  /** Always 'float32'. */
+  readonly dtype: 'float32';
+  /** Number of values (`data.length`). */
+  readonly size: number;
+  /** Number of dimensions (`shape.length`). */
+  readonly rank: number;
+  /**
+   * Samples [begin, begin + count) along the first axis, copied (sharing no memory with this tensor).
+   * @param count defaults to the rest of the tensor.
+   * @throws Error when the range leaves the first axis.
+   */
+  slice(begin: number, count?: number): Tensor;
+  /** Index of the largest value in each row of an [n, k] tensor (the predicted class of each sample). */
+  argMax(): Int32Array;
+  /** "Tensor [n,...]". */
+  toString(): string;
+}
+
+/** Options of {@link tensor}. */
+export interface TensorOptions {
+  /**
+   * Every value is multiplied by it (default 1). Pass `1 / 255` to turn 0..255 pixels into [0, 1].
+   * With a Float32Array and no scale, the array is used as is (not copied).
+   */
+  scale?: number;
+}
+
+/**
+ * Makes a float32 tensor. `data` is a Float32Array (used as is), a number array, or any typed array
+ * (integer pixels, e.g. a Uint8Array or an ImageData's Uint8ClampedArray), converted and multiplied by `scale`.
+ * @param shape positive integers whose product is `data.length`, batch first.
+ * @throws Error naming the problem for a bad shape, a length mismatch, or a non-finite scale.
+ * @example cnn.tensor(pixels, [1, 28, 28, 1], { scale: 1 / 255 })
+ */
+export function tensor(data: TensorData, shape: number[], options?: TensorOptions): Tensor;
+
+/**
+ * Targets for fit/evaluate. For `sparseCategoricalCrossentropy`: class indices, one per sample (an
+ * array, a typed array such as the Uint8Array of {@link data.mnistSample}, or a tensor [n] or [n, 1]).
+ * For `categoricalCrossentropy` and `meanSquaredError`: a tensor [n, k] (one-hot rows for the former),
+ * k being the model's output units.
+ */
+export type Labels = ArrayLike<number> | Tensor | TensorLike;
+
+// ---------------------------------------------------------------------------------------------
+// Layers
+// ---------------------------------------------------------------------------------------------
+
+/** Activation functions. `softmax` on the last layer pairs with the cross-entropy losses (computed stably from its logits). */
+export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
+
+/** Weight initialisers (Keras' definitions); camelCase or Keras' snake_case names. */
+export type InitializerName =
+  | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'leCunUniform' | 'lecunUniform' | 'zeros' | 'ones'
+  | 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal' | 'lecun_uniform';
+
+/** 'valid': no padding (the output shrinks by kernel - 1); 'same': zero padding keeps size / stride. */
+export type Padding = 'valid' | 'same';
+
+/** One integer for both dimensions, or [height, width]. */
+export type Size2 = number | [number, number];
+
+/** A weight penalty from {@link regularizers}: loss += l1 * sum|w| + l2 * sum w^2. */
+export interface Regularizer {
+  className: 'L1L2';
+  config: { l1: number; l2: number };
+}
+
+/** Options every layer accepts. */
+export interface LayerOptions {
+  /** Unique name: 1-128 letters, digits or `_ . / -`. Defaults to `<type>_<k>`, e.g. 'dense_2'. */
+  name?: string;
+  /** false freezes the layer: fit() leaves its weights bit-identical (BatchNormalization then runs in inference mode). Default true. */
+  trainable?: boolean;
+  /** The model's input shape without the batch dimension; read from the first layer when {@link SequentialOptions.inputShape} is omitted. */
+  inputShape?: number[];
+  /** Multiplies the learning rate for this layer's weights (fine-tuning); >= 0, default 1. */
+  lrMultiplier?: number;
+}
+
+/** Options of layers with weights (conv2d, dense). */
+export interface WeightedLayerOptions extends LayerOptions {
+  /** Applied to the output; default 'linear'. */
+  activation?: ActivationName;
+  /** Whether the layer adds a bias; default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform'. */
+  kernelInitializer?: InitializerName;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerName;
+  /** Penalty on the kernel, from {@link regularizers}. */
+  kernelRegularizer?: Regularizer | null;
+  /** Penalty on the bias, from {@link regularizers}. */
+  biasRegularizer?: Regularizer | null;
+}
+
+/** Options of {@link layers.conv2d}: a 2-D convolution over NHWC images (kernel [kh, kw, ic, oc]). */
+export interface Conv2DOptions extends WeightedLayerOptions {
+  /** Number of output channels (oc). Required. */
+  filters: number;
+  /** Kernel height and width. Required. */
+  kernelSize: Size2;
+  /** Default 1. */
+  strides?: Size2;
+  /** Default 'valid'. */
+  padding?: Padding;
+}
+
+/** Options of {@link layers.dense}: a fully connected layer on a flat input [features] (kernel [in, units]). */
+export interface DenseOptions extends WeightedLayerOptions {
+  /** Output size. Required. */
+  units: number;
+}
+
+/** Options of {@link layers.activation}. */
+export interface ActivationOptions extends LayerOptions {
+  /** Required. */
+  activation: ActivationName;
+}
+
+/** Options of the 2-D pooling layers. */
+export interface Pooling2DOptions extends LayerOptions {
+  /** Window height and width; default 2. */
+  poolSize?: Size2;
+  /** Default: the pool size (non-overlapping windows). */
+  strides?: Size2;
+  /** Default 'valid'. */
+  padding?: Padding;
+}
+
+/** Options of {@link layers.dropout}. */
+export interface DropoutOptions extends LayerOptions {
+  /** Fraction of inputs zeroed during training (inverted dropout), in [0, 1). Required. Identity at inference. */
+  rate: number;
+}
+
+/** Options of {@link layers.batchNormalization} (normalises the last axis, channels). */
+export interface BatchNormalizationOptions extends LayerOptions {
+  /** Of the moving mean and variance, in [0, 1]; default 0.99. */
+  momentum?: number;
+  /** Added to the variance, in [1e-12, 1]; default 1e-3. */
+  epsilon?: number;
+  /** Learn an offset (beta); default true. */
+  center?: boolean;
+  /** Learn a scale (gamma); default true. */
+  scale?: boolean;
+}
+
+/** Options of {@link layers.gaussianNoise}. */
+export interface GaussianNoiseOptions extends LayerOptions {
+  /** Standard deviation of the zero-mean noise added during training (identity at inference). Required, >= 0. */
+  stddev: number;
+}
+
+/** The Keras class names of the layers wasmcnn implements. */
+export type LayerClassName =
+  | 'Conv2D' | 'Dense' | 'Flatten' | 'Activation' | 'MaxPooling2D' | 'AveragePooling2D' | 'SumPooling2D'
+  | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise';
+
+/**
+ * A layer spec: a plain, JSON-safe record `{ className, config }` with Keras' class name and camelCase
+ * options, as TensorFlow.js writes them. Made by the {@link layers} factories (which check the options
+ * at once) and read back by {@link Model.toSpec} and {@link Layer.getConfig}. Specs written by hand or
+ * parsed from JSON are checked the same way when a model is built from them.
+ */
+export interface LayerSpec<C extends LayerClassName = LayerClassName, O extends LayerOptions = LayerOptions> {
+  className: C;
+  config: O;
+}
+
+/**
+ * Layer factories. Each checks its options immediately and throws an Error naming the layer and the
+ * option for an unknown option name, a missing required option or a value of the wrong type or range
+ * (sizes such as units, filters, kernelSize, strides and poolSize are positive integers below 2^31).
+ * Shapes are checked when the layer is added to a model (e.g. a dense layer straight after a
+ * convolution throws "dense 'dense_1': expected a flat input [features], got [24,24,6]; add a flatten layer before it").
+ */
+export const layers: {
+  /** 2-D convolution: [h, w, ic] -> [h', w', filters]. */
+  conv2d(options: Conv2DOptions): LayerSpec<'Conv2D', Conv2DOptions>;
+  /** Fully connected: [features] -> [units]. Needs a flat input (put {@link layers.flatten} after convolutions). */
+  dense(options: DenseOptions): LayerSpec<'Dense', DenseOptions>;
+  /** Reshapes [h, w, c] to [h * w * c]. */
+  flatten(options?: LayerOptions): LayerSpec<'Flatten', LayerOptions>;
+  /** An activation function as a layer of its own. */
+  activation(options: ActivationOptions): LayerSpec<'Activation', ActivationOptions>;
+  /** Maximum over each window. */
+  maxPooling2d(options?: Pooling2DOptions): LayerSpec<'MaxPooling2D', Pooling2DOptions>;
+  /** Mean over each window. */
+  averagePooling2d(options?: Pooling2DOptions): LayerSpec<'AveragePooling2D', Pooling2DOptions>;
+  /** Sum over each window (LeNet's original subsampling, without its trainable scale). */
+  sumPooling2d(options?: Pooling2DOptions): LayerSpec<'SumPooling2D', Pooling2DOptions>;
+  /** Mean over height and width: [h, w, c] -> [c]. */
+  globalAveragePooling2d(options?: LayerOptions): LayerSpec<'GlobalAveragePooling2D', LayerOptions>;
+  /** Inverted dropout during training, identity at inference; the mask comes from the model's seeded generator. */
+  dropout(options: DropoutOptions): LayerSpec<'Dropout', DropoutOptions>;
+  /** Batch normalisation (Ioffe & Szegedy 2015) over the channels, with moving statistics for inference. */
+  batchNormalization(options?: BatchNormalizationOptions): LayerSpec<'BatchNormalization', BatchNormalizationOptions>;
+  /** Adds seeded Gaussian noise during training (a regulariser); identity at inference. */
+  gaussianNoise(options: GaussianNoiseOptions): LayerSpec<'GaussianNoise', GaussianNoiseOptions>;
+};
+
+/** Weight penalties for {@link WeightedLayerOptions.kernelRegularizer} / `biasRegularizer`. Coefficients are finite and >= 0. */
+export const regularizers: {
+  /** loss += l1 * sum|w| (default l1 0.01). */
+  l1(options?: { l1?: number }): Regularizer;
+  /** loss += l2 * sum w^2 (default l2 0.01). */
+  l2(options?: { l2?: number }): Regularizer;
+  /** Both penalties (defaults 0.01 each). */
+  l1l2(options?: { l1?: number; l2?: number }): Regularizer;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Optimizers, losses, compile
+// ---------------------------------------------------------------------------------------------
+
+/** Options of {@link optimizers.sgd}. */
+export interface SgdOptions {
+  /** Default 0.01. */
+  learningRate?: number;
+  /** In [0, 1); default 0 (plain SGD). */
+  momentum?: number;
+  /** Nesterov momentum; default false. */
+  nesterov?: boolean;
+}
+
+/** Options of {@link optimizers.adam} (Keras' defaults). */
+export interface AdamOptions {
+  /** Default 0.001. */
+  learningRate?: number;
+  /** In [0, 1); default 0.9. */
+  beta1?: number;
+  /** In [0, 1); default 0.999. */
+  beta2?: number;
+  /** Default 1e-7. */
+  epsilon?: number;
+}
+
+/** An SGD optimizer spec, as made by {@link optimizers.sgd}. */
+export interface SgdSpec {
+  type: 'sgd';
+  learningRate: number;
+  momentum: number;
+  nesterov: boolean;
+}
+
+/** An Adam optimizer spec, as made by {@link optimizers.adam}. */
+export interface AdamSpec {
+  type: 'adam';
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** The full optimizer record a compiled model keeps (see {@link CompileConfig}); every field present. */
+export interface OptimizerConfig {
+  type: 'sgd' | 'adam';
+  learningRate: number;
+  momentum: number;
+  nesterov: boolean;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** An optimizer for {@link CompileOptions.optimizer}: a name (with default settings) or a spec. */
+export type Optimizer = 'sgd' | 'adam' | SgdSpec | AdamSpec | OptimizerConfig;
+
+/** Optimizer factories. Options are checked at once (unknown names, negative or non-finite numbers throw). */
+export const optimizers: {
+  /** SGD with optional (Nesterov) momentum: v = momentum * v - lr * g; w += v. */
+  sgd(options?: SgdOptions): SgdSpec;
+  /** Adam (Kingma & Ba 2015). */
+  adam(options?: AdamOptions): AdamSpec;
+};
+
+/**
+ * Loss names, in Keras' camelCase or snake_case spelling ('mse' is meanSquaredError).
+ * - sparseCategoricalCrossentropy: y holds class indices.
+ * - categoricalCrossentropy: y holds one-hot (or probability) rows [n, k].
+ * - meanSquaredError: y holds target rows [n, k].
+ */
+export type LossName =
+  | 'sparseCategoricalCrossentropy' | 'sparse_categorical_crossentropy'
+  | 'categoricalCrossentropy' | 'categorical_crossentropy'
+  | 'meanSquaredError' | 'mean_squared_error' | 'mse';
+
+/** Metric names. Accuracy (arg-max matches the target class) is the only metric, and is always reported. */
+export type MetricName = 'accuracy' | 'acc';
+
+/** Options of {@link Model.compile}. */
+export interface CompileOptions {
+  /** Default 'adam'. */
+  optimizer?: Optimizer;
+  /** Required. */
+  loss: LossName;
+  /** Default ['accuracy']. */
+  metrics?: MetricName | MetricName[];
+}
+
+/** What a compiled model keeps and saves: the loss in its camelCase name and the full optimizer record. */
+export interface CompileConfig {
+  loss: 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'meanSquaredError';
+  optimizer: OptimizerConfig;
+  metrics: MetricName[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training: options, logs, history, callbacks
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Data augmentation applied inside the core to each training batch (never to validation data or
+ * targets), drawn from the model's seeded generator. Everything is off by default. Needs image inputs [n, h, w, c].
+ */
+export interface AugmentOptions {
+  /** Max rotation in degrees; each image's angle is uniform in [-rotation, rotation]. */
+  rotation?: number;
+  /** Scale uniform in [1 - zoom, 1 + zoom]. */
+  zoom?: number;
+  /** Max shift as a fraction of the width (x) and height (y). */
+  translate?: number;
+  /** Pads by `crop` zero pixels and takes a random crop of the original size. */
+  crop?: number;
+  /** Flip left-right with probability 0.5. */
+  flipHorizontal?: boolean;
+  /** Flip upside down with probability 0.5. */
+  flipVertical?: boolean;
+}
+
+/** Options of {@link Model.fit}. Unknown option names throw. */
+export interface FitOptions {
+  /** Passes over the training data; a positive integer, default 1. */
+  epochs?: number;
+  /** Samples per optimisation step; a positive integer, default 32. The last batch of an epoch may be smaller. */
+  batchSize?: number;
+  /**
+   * Fraction in [0, 1) of the samples kept for validation, taken from the end before shuffling
+   * (as Keras does). Adds val_loss / val_acc to the epoch logs. Ignored when validationData is given.
+   */
+  validationSplit?: number;
+  /** Separate validation samples [x, y]; adds val_loss / val_acc to the epoch logs. */
+  validationData?: [Tensor | TensorLike, Labels];
+  /** Shuffle the training samples each epoch with the model's seeded generator; default true. */
+  shuffle?: boolean;
+  /** One callback object or several; hooks are awaited in order. */
+  callbacks?: Callback | Callback[];
+  /** Aborting it stops training after the current batch; fit() then resolves (history.stopped is true). */
+  signal?: AbortSignal;
+  /** Augment each training batch. */
+  augment?: AugmentOptions;
+  /**
+   * fit() yields to the event loop (scheduler.yield, setImmediate or a message) whenever this many
+   * milliseconds have passed since it last did, so pages, timers and workers' messages keep running. Default 10; >= 0.
+   */
+  yieldEvery?: number;
+  /** The epoch to start at (resuming), in [0, epochs); epochs before it are skipped. Default 0. */
+  initialEpoch?: number;
+  /** Accepted for Keras compatibility and ignored: wasmcnn prints nothing. */
+  verbose?: number | boolean;
+}
+
+/** Logs passed to {@link Callback.onBatchBegin}. */
+export interface BatchBeginLogs {
+  /** Index of the batch within its epoch. */
+  batch: number;
+  /** Samples in this batch. */
+  size: number;
+}
+
+/** Logs passed to {@link Callback.onBatchEnd}. */
+export interface BatchLogs extends BatchBeginLogs {
+  /** Mean loss over the batch (including regularisation penalties). */
+  loss: number;
+  /** Accuracy over the batch. */
+  acc: number;
+  /** Same as acc (both spellings, as Keras versions differ). */
+  accuracy: number;
+  /** Samples trained on so far in this epoch. */
+  samplesSeen: number;
+  /** Training throughput in this epoch so far. */
+  imagesPerSecond: number;
+}
+
+/** Logs passed to {@link Callback.onEpochEnd} (and recorded in {@link History.history}). */
+export interface EpochLogs {
+  /** Mean training loss over the epoch's batches (weighted by batch size). */
+  loss: number;
+  /** Training accuracy over the epoch. */
+  acc: number;
+  /** Same as acc. */
+  accuracy: number;
+  /** Validation loss, with validationSplit or validationData. */
+  val_loss?: number;
+  /** Validation accuracy, with validationSplit or validationData. */
+  val_acc?: number;
+  /** Same as val_acc. */
+  val_accuracy?: number;
+  /** The learning rate at the end of the epoch. */
+  lr: number;
+  /** Wall-clock seconds the epoch's training and validation took. */
+  seconds: number;
+  [metric: string]: number | undefined;
+}
+
+/** The fixed facts of a fit() run, as {@link Callback.setParams} and {@link History.params} see them. */
+export interface FitParams {
+  epochs: number;
+  batchSize: number;
+  /** Training samples (without the validation split). */
+  samples: number;
+  /** Batches per epoch. */
+  steps: number;
+  doValidation: boolean;
+}
+
+/** What fit() resolves to (Keras' History). */
+export interface History {
+  /** The epochs that ran (0-based; starts at initialEpoch). */
+  epoch: number[];
+  /** One array per log key, one value per epoch that ran: history.loss[i] belongs to epoch[i]. */
+  history: {
+    loss: number[];
+    acc: number[];
+    accuracy: number[];
+    val_loss?: number[];
+    val_acc?: number[];
+    val_accuracy?: number[];
+    lr: number[];
+    seconds: number[];
+    [metric: string]: number[] | undefined;
+  };
+  params: FitParams;
+  /** True when training ended early: stopTraining, an aborted signal, earlyStopping, or a worker's stop(). */
+  stopped: boolean;
+}
+
+/**
+ * A training callback: an object with any of these hooks (other `on*` names throw). Hooks may be
+ * async; fit() awaits them. Setting `model.stopTraining = true` in a hook ends training after the
+ * current batch, and a hook that throws rejects fit().
+ */
+export interface Callback {
+  /** Called first with the model being trained. */
+  setModel?(model: Model): void;
+  /** Called first with the run's parameters. */
+  setParams?(params: FitParams): void;
+  onTrainBegin?(logs: Record<string, never>): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs: Record<string, never>): void | Promise<void>;
+  onBatchBegin?(batch: number, logs: BatchBeginLogs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: BatchLogs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: EpochLogs): void | Promise<void>;
+  /** Called with the last epoch's logs (empty when no epoch completed). */
+  onTrainEnd?(logs: EpochLogs | Record<string, never>): void | Promise<void>;
+}
+
+/** A built-in callback: a Callback that can be sent to a training worker (see {@link trainInWorker}). */
+export interface BuiltInCallback extends Callback {
+  /** Its serialised form, re-created inside a worker. */
+  toJSON(): { callback: 'earlyStopping' | 'reduceLROnPlateau' | 'learningRateScheduler'; options: object };
+}
+
+/** 'auto' picks 'max' for accuracy-like metrics (names containing "acc") and 'min' otherwise. */
+export type MonitorMode = 'auto' | 'min' | 'max';
+
+/** Options of {@link callbacks.earlyStopping} (Keras' semantics). */
+export interface EarlyStoppingOptions {
+  /** An epoch log key; default 'val_loss' (which needs validation data). A key missing from the logs throws. */
+  monitor?: string;
+  /** Smallest change that counts as an improvement; >= 0, default 0. */
+  minDelta?: number;
+  /** Epochs without improvement before stopping; an integer >= 0, default 0. */
+  patience?: number;
+  /** Default 'auto'. */
+  mode?: MonitorMode;
+  /** Training stops unless the monitored value beats this. */
+  baseline?: number;
+  /** When training ends, restore the weights of the best epoch; default false. */
+  restoreBestWeights?: boolean;
+}
+
+/** Options of {@link callbacks.reduceLROnPlateau} (Keras' semantics). */
+export interface ReduceLROnPlateauOptions {
+  /** Default 'val_loss'. */
+  monitor?: string;
+  /** New lr = lr * factor, in (0, 1); default 0.1. */
+  factor?: number;
+  /** Epochs without improvement before reducing; default 10. */
+  patience?: number;
+  /** Default 1e-4. */
+  minDelta?: number;
+  /** Epochs to wait after a reduction; default 0. */
+  cooldown?: number;
+  /** Lower bound of the learning rate; default 0. */
+  minLr?: number;
+  /** Default 'auto'. */
+  mode?: MonitorMode;
+}
+
+/** A learning-rate schedule: lr for an epoch. Those from {@link schedules} carry a `spec` and can go to a worker. */
+export interface Schedule {
+  (epoch: number, currentLr?: number): number;
+  spec?: { kind: 'step' | 'exponential' | 'cosine'; [option: string]: number | string };
+}
+
+/** Built-in callbacks. Options are checked at once; unknown names throw. */
+export const callbacks: {
+  /** Stops training when the monitored metric stops improving; can restore the best weights. */
+  earlyStopping(options?: EarlyStoppingOptions): BuiltInCallback;
+  /** Multiplies the learning rate by `factor` when the monitored metric plateaus. */
+  reduceLROnPlateau(options?: ReduceLROnPlateauOptions): BuiltInCallback;
+  /**
+   * Sets the learning rate at the start of each epoch to schedule(epoch, currentLr). A schedule from
+   * {@link schedules} can be sent to a worker; a plain function only works with fit().
+   */
+  learningRateScheduler(schedule: Schedule | ((epoch: number, currentLr: number) => number)): BuiltInCallback;
+};
+
+/** Learning-rate schedules by epoch, for {@link callbacks.learningRateScheduler}. All numbers must be positive. */
+export const schedules: {
+  /** initial * factor ^ floor(epoch / every); defaults factor 0.5, every 10. */
+  step(options: { initial: number; factor?: number; every?: number }): Schedule;
+  /** initial * rate ^ epoch; default rate 0.9. */
+  exponential(options: { initial: number; rate?: number }): Schedule;
+  /** Cosine annealing (Loshchilov & Hutter 2017) from initial down to min (default 0) over `epochs`. */
+  cosine(options: { initial: number; epochs: number; min?: number }): Schedule;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------------------------
+
+/** Options of {@link sequential}. Unknown names throw. */
+export interface SequentialOptions {
+  /** Input shape without the batch dimension, 1 to 3 positive integers ([h, w, c] for images). Defaults to the first layer's inputShape. */
+  inputShape?: number[];
+  /** Seeds weight initialisation, dropout, noise, augmentation and shuffling; a non-negative integer, default 42. */
+  seed?: number;
+  /** The layers, first to last. */
+  layers?: LayerSpec[];
+}
+
+/** A model's architecture, as {@link Model.toSpec} returns it; {@link sequential} accepts it back. */
+export interface ModelSpec {
+  inputShape: number[];
+  seed: number;
+  layers: LayerSpec[];
+}
+
+/** Options of {@link Model.predict} and {@link Model.evaluate}. Unknown names throw. */
+export interface PredictOptions {
+  /** Samples per core call (memory vs. call overhead; results do not depend on it); default 256. */
+  batchSize?: number;
+  /** Accepted for Keras compatibility and ignored. */
+  verbose?: number | boolean;
+}
+
+/** What {@link Model.evaluate} and {@link Model.trainOnBatch} return. */
+export interface EvaluateResult {
+  /** Mean loss (for evaluate: over all samples, including regularisation penalties). */
+  loss: number;
+  /** Fraction of samples whose arg-max matches the target class. */
+  accuracy: number;
+  /** Same as accuracy. */
+  acc: number;
+}
+
+/** One weight tensor, as {@link Model.getWeights} returns it (a copy) and {@link Model.setWeights} accepts it. */
+export interface WeightRecord {
+  /** The layer's name. */
+  layer: string;
+  /** 'kernel', 'bias', 'gamma', 'beta', 'moving_mean' or 'moving_variance'. */
+  name: string;
+  /** Conv kernels are [kh, kw, ic, oc], dense kernels [in, units], as in Keras. */
+  shape: number[];
+  /** False for frozen layers and for statistics (BatchNormalization's moving mean and variance). */
+  trainable: boolean;
+  data: Float32Array;
+}
+
+/** One layer's output for one sample, from {@link Model.activations}. */
+export interface LayerActivation {
+  name: string;
+  className: LayerClassName;
+  /** With a batch dimension of 1, e.g. [1, 24, 24, 6]. */
+  shape: number[];
+  /** A copy. */
+  data: Float32Array;
+}
+
+/**
+ * A view of one layer of a model ({@link Model.layers}, {@link Model.getLayer}). Reads the model
+ * every time, so it stays current; it throws once the model is disposed.
+ */
+export interface Layer {
+  /** The model it belongs to. */
+  readonly model: Model;
+  /** Its position in the model, from 0. */
+  readonly index: number;
+  /** Its unique name, e.g. 'conv2d_1'. */
+  readonly name: string;
+  /** Its Keras class name, e.g. 'Conv2D'. */
+  readonly className: LayerClassName;
+  /** The layer's spec options, with Keras' defaults left out. */
+  getConfig(): LayerOptions & Record<string, unknown>;
+  /** [null, ...] */
+  readonly inputShape: [null, ...number[]];
+  /** [null, ...] */
+  readonly outputShape: [null, ...number[]];
+  /** Setting false freezes the layer: fit() keeps its weights bit-identical. Takes effect without recompiling. */
+  trainable: boolean;
+  /** Multiplies the learning rate for this layer (>= 0). */
+  lrMultiplier: number;
+  /** Number of weights in the layer. */
+  countParams(): number;
+}
+
+/** Saves model bytes somewhere; used by {@link Model.save}. */
+export interface SaveHandler<R = unknown> {
+  save(bytes: Uint8Array, model: Model): Promise<R> | R;
+}
+
+/** Loads model bytes from somewhere; used by {@link loadModel}. May also return a Model. */
+export interface LoadHandler {
+  load(): Promise<Uint8Array | ArrayBuffer | Model> | Uint8Array | ArrayBuffer | Model;
+}
+
+/** What the built-in save handlers resolve to. */
+export interface SaveResult {
+  /** 'downloads://name' or 'indexeddb://name'. */
+  url: string;
+  /** Size of the model file. */
+  bytes: number;
+}
+
+/**
+ * A sequential CNN whose weights live in wasm memory. Make one with {@link sequential} or
+ * {@link loadModel}; free it with {@link Model.dispose} (a finalizer frees forgotten ones eventually,
+ * but not promptly). Every method of a disposed model throws "model: this model was disposed".
+ */
+export class Model {
+  /** @internal use {@link sequential} or {@link loadModel}. */
+  private constructor(handle: unknown);
+  /** Set it to true (e.g. in a callback) to end fit() after the current batch. fit() resets it when it starts. */
+  stopTraining: boolean;
+  /** True after dispose(). */
+  readonly disposed: boolean;
+  /** [null, ...inputShape]. */
+  readonly inputShape: [null, ...number[]];
+  /** [null, ...outputShape], e.g. [null, 10]. */
+  readonly outputShape: [null, ...number[]];
+  /** Views of the layers, first to last. */
+  readonly layers: Layer[];
+  /**
+   * A layer by name or index.
+   * @throws Error listing the layer names when there is no such layer.
+   */
+  getLayer(nameOrIndex: string | number): Layer;
+  /** Marks the named layers (all when omitted) non-trainable: fit() keeps their weights bit-identical. */
+  freeze(names?: Array<string | number>): void;
+  /** Marks the named layers (all when omitted) trainable again. */
+  unfreeze(names?: Array<string | number>): void;
+  /** The architecture (Keras' getConfig()): input shape, seed and layer specs. */
+  toSpec(): ModelSpec;
+  /**
+   * Appends a layer (after {@link Model.pop}, to put a new head on a trained base). Keeps the
+   * compile settings (the optimizer state restarts). While a head is being replaced the output may
+   * not suit the loss for a while (pop, pop, add...): add() and pop() still succeed, fit(),
+   * evaluate() and trainOnBatch() say why they can't run until it does, and save() stores such a
+   * model uncompiled.
+   * @throws Error naming the layer and the shapes when it does not fit the previous layer's output.
+   */
+  add(layer: LayerSpec): this;
+  /** Removes the last layer. Keeps the compile settings as add() does (the optimizer state restarts). */
+  pop(): this;
+  /**
+   * Sets the loss and the optimizer; needed before fit, evaluate and trainOnBatch (not predict).
+   * Compiling again restarts the optimizer state and keeps the weights.
+   * @throws Error for an unknown loss, optimizer, metric or option name.
+   */
+  compile(options: CompileOptions): this;
+  /**
+   * The compile settings, a copy; null before compile(). `optimizer.learningRate` is the current
+   * learning rate (schedules change it). Saved with the model and restored by loadModel().
+   */
+  readonly compileConfig: CompileConfig | null;
+  /**
+   * The optimizer's current learning rate (schedules and reduceLROnPlateau change it); setting it
+   * keeps the optimizer's state. Saved with the model. Throws before compile().
+   */
+  learningRate: number;
+  /**
+   * Free-form JSON-safe data saved in the model file (class names, preprocessing, accuracy, ...).
+   * Setting a value JSON cannot represent throws. Default {}.
+   */
+  metadata: Record<string, unknown>;
+  /** Keras-style table of the layers, their output shapes and parameter counts. */
+  summary(): string;
+  /** Number of weights in the model (trainable or not). */
+  countParams(): number;
+  /**
+   * Runs the model on x ([n, ...inputShape]) and returns the outputs [n, ...outputShape] (for a
+   * softmax head, one row of probabilities per sample). Inference mode: dropout and noise are off.
+   * @throws Error for a wrong shape or a non-finite value in x.
+   */
+  predict(x: Tensor | TensorLike, options?: PredictOptions): Tensor;
+  /** The output of every layer for the first sample of x: what each layer "sees". */
+  activations(x: Tensor | TensorLike): LayerActivation[];
+  /**
+   * Loss and accuracy on x, y in inference mode.
+   * @throws Error before compile(), or for bad shapes, counts, non-finite values or labels out of range.
+   */
+  evaluate(x: Tensor | TensorLike, y: Labels, options?: PredictOptions): EvaluateResult;
+  /**
+   * One optimisation step on the whole of x (one batch).
+   * @throws Error as evaluate() does, and when the loss diverges (the weights of the last finite step are kept).
+   */
+  trainOnBatch(x: Tensor | TensorLike, y: Labels): EvaluateResult;
+  /**
+   * Trains for `epochs` over x, y in shuffled mini-batches, yielding to the event loop as it goes
+   * (see {@link FitOptions.yieldEvery}), so a page stays responsive. Checks every argument before training.
+   * Stop it early with `model.stopTraining = true`, an AbortSignal or {@link callbacks.earlyStopping}: it then resolves normally.
+   * @returns the History of the epochs that ran.
+   * @throws (rejects with) an Error for bad arguments, a throwing callback, or a diverging loss
+   *   (that Error carries the `history` so far; the weights of the last finite step are kept).
+   */
+  fit(x: Tensor | TensorLike, y: Labels, options?: FitOptions): Promise<History>;
+  /** Every weight tensor in layer order, as copies. */
+  getWeights(): WeightRecord[];
+  /**
+   * Sets every weight tensor: records from getWeights() (checked by layer and weight name) or plain
+   * arrays, in getWeights() order.
+   * @throws Error for a wrong count, a wrong length, a name mismatch or a non-finite value.
+   */
+  setWeights(weights: ReadonlyArray<WeightRecord | Float32Array | ArrayLike<number>>): void;
+  /** The model as one self-describing file (weights, architecture, compile config, metadata). */
+  save(): Uint8Array;
+  /** Saves to 'downloads://name' (a page download of name.wcnn) or 'indexeddb://name' (also in workers). */
+  save(handler: string): Promise<SaveResult>;
+  /** Passes the bytes to a handler and resolves to what it returns. */
+  save<R>(handler: SaveHandler<R>): Promise<R>;
+  /** The model file's bytes (what save() returns). */
+  toBytes(): Uint8Array;
+  /** Frees the model's wasm memory at once. Idempotent. */
+  dispose(): void;
+}
+
+/**
+ * A new sequential model. Each layer's shape is checked as it is added.
+ * @throws Error naming the layer and the shapes for layers that do not fit, or for absurd sizes
+ *   ("dense 'dense_1': shape [784,1000000000] has more than 2^28 elements").
+ */
+export function sequential(options: SequentialOptions): Model;
+
+/** Where {@link loadModel} reads a model from. */
+export type ModelSource = Uint8Array | ArrayBuffer | ArrayBufferView | string | URL | LoadHandler | TfjsModelArtifacts;
+
+/**
+ * Loads a model: wasmcnn model-file bytes; a URL of a .wcnn file (fetched; under Node a path or
+ * file: URL read from disk, relative paths against the working directory); 'indexeddb://name'; a
+ * handler with load(); or a TensorFlow.js layers model (ModelArtifacts, or a URL/path ending in .json,
+ * see {@link io.fromTfjs}). A model saved compiled comes back compiled (same loss and optimizer
+ * settings) and with its metadata.
+ * @throws (rejects with) an Error naming the problem (and the byte offset) for damaged or truncated files.
+ */
+export function loadModel(source: ModelSource): Promise<Model>;
+
+/** One weight of a TensorFlow.js model, as listed in model.json's weightsManifest. */
+export interface TfjsWeightSpec {
+  /** 'layer/weight' (TF.js, Keras 2), 'layer/cell/weight' or 'layer/index' (Keras 3). */
+  name: string;
+  shape: number[];
+  dtype: string;
+  /** tensorflowjs_converter's quantized weights (uint8/uint16/float16), de-quantized on import. */
+  quantization?: { dtype: string; scale?: number; min?: number };
+}
+
+/**
+ * TensorFlow.js' ModelArtifacts for a layers model (what tf.io.fromMemory() takes and
+ * tf.io.withSaveHandler() receives). wasmcnn's own extras travel in userDefinedMetadata.wasmcnn.
+ */
+export interface TfjsModelArtifacts {
+  /** A Keras Sequential topology (snake_case, as TF.js writes it). */
+  modelTopology: object;
+  /** 'layers-model' (graph models can't be imported). */
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  weightSpecs?: TfjsWeightSpec[];
+  /** Weights, little-endian, concatenated in weightSpecs order. */
+  weightData?: ArrayBuffer | ArrayBuffer[];
+  /** Keras' training config (loss, optimizer_config); used to compile when wasmcnn's own settings are absent. */
+  trainingConfig?: object | null;
+  userDefinedMetadata?: Record<string, unknown>;
+}
+
+/** What saving through {@link io.tfjs} resolves to (as TF.js' SaveResult, plus where it went). */
+export interface TfjsSaveResult {
+  modelArtifactsInfo: {
+    dateSaved: Date;
+    modelTopologyType: 'JSON';
+    modelTopologyBytes: number;
+    weightSpecsBytes: number;
+    weightDataBytes: number;
+  };
+  /** 'downloads://name' for a page download. */
+  url?: string;
+  /** Under Node: the model.json and weights.bin paths written. */
+  files?: string[];
+}
+
+/** A file from a file input or a drop (a DOM File, or anything with a name, text() and arrayBuffer()). */
+export interface NamedFile {
+  name: string;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** Where {@link io.tfjs} writes: a path or URL, 'downloads://name', a TF.js IOHandler with save(), or a function given the artifacts. */
+export type TfjsSaveTarget<R = unknown> = string | URL | { save(artifacts: TfjsModelArtifacts): R | Promise<R> } |
+  ((artifacts: TfjsModelArtifacts) => R | Promise<R>);
+
+/** Built-in save/load handlers; {@link Model.save} and {@link loadModel} also accept their URL strings. */
+export const io: {
+  /** A page download of `name` (.wcnn added). Only works in a page. */
+  downloads(name: string): SaveHandler<SaveResult>;
+  /** The browser's IndexedDB (database 'wasmcnn-models'), also usable in workers. */
+  indexedDb(key: string): SaveHandler<SaveResult> & LoadHandler;
+  /**
+   * A handler for model.save() that writes TensorFlow.js' layers-model format: to a directory or
+   * model.json path / file: URL (Node: model.json + weights.bin), to 'downloads://name' (a page:
+   * name.json + name.weights.bin), to a TF.js IOHandler, or to a function given the artifacts.
+   * For a path or URL the handler also loads: loadModel(cnn.io.tfjs(dir)).
+   */
+  tfjs<R = TfjsSaveResult>(target: TfjsSaveTarget<R>): SaveHandler<R> & Partial<LoadHandler>;
+  /**
+   * A load handler for loadModel() reading a TensorFlow.js layers model: ModelArtifacts, a TF.js
+   * IOHandler with load() (e.g. tf.io.fromMemory(...)), a model.json URL, a directory or model.json
+   * path (Node), or files (one model.json and its weight files). Only files next to model.json are read.
+   */
+  fromTfjs(source: TfjsModelArtifacts | { load(): Promise<TfjsModelArtifacts> } | string | URL | Iterable<NamedFile>): LoadHandler;
+};
+
+/**
+ * The model as TensorFlow.js ModelArtifacts (for tf.loadLayersModel(tf.io.fromMemory(...))). Seed,
+ * learning-rate multipliers, compile settings and metadata travel in userDefinedMetadata.wasmcnn, so
+ * a round trip through this format loses nothing.
+ */
+export function toTfjsArtifacts(model: Model): TfjsModelArtifacts;
+
+/**
+ * A Model from TensorFlow.js ModelArtifacts of a layers model.
+ * @throws Error naming the layer and the option for anything wasmcnn cannot compute the same way.
+ */
+export function fromTfjsArtifacts(artifacts: TfjsModelArtifacts): Model;
+
+// ---------------------------------------------------------------------------------------------
+// Training in a worker
+// ---------------------------------------------------------------------------------------------
+
+/** A reference to the bundled MNIST sample, loaded by the worker itself (no copy from this thread). */
+export interface SampleRef {
+  dataset: 'mnistSample';
+  /** The first `count` images; all 10,000 when omitted. */
+  count?: number;
+}
+
+/** Options of {@link trainInWorker}: fit() options plus these. */
+export interface TrainInWorkerOptions extends Omit<FitOptions, 'callbacks'> {
+  /** Compile settings: required with a spec; with a Model, recompiles it (else its own settings are used). */
+  compile?: CompileOptions;
+  /** The worker script (web/lib/worker.js, also exported as 'wasmcnn/worker'); default: next to this module. */
+  worker?: string | URL;
+  /** Where the worker loads the core from (see {@link ReadyOptions.wasm}); a URL string. */
+  wasm?: string | URL;
+  /** Hand x and y's buffers to the worker instead of copying them (they become unusable here). Default false. */
+  transfer?: boolean;
+  /** Minimum milliseconds between 'batch' events; default 50 (0: every batch). */
+  progressEvery?: number;
+  /**
+   * Built-in callbacks ({@link callbacks}) are sent to the worker and run there; other callback
+   * objects run on this thread from the progress events (onBatchBegin is not forwarded, and they get no model).
+   */
+  callbacks?: Callback | Callback[];
+  /** Called on this thread when training starts. */
+  onTrainBegin?: (logs: Record<string, never>) => void | Promise<void>;
+  /** Called on this thread at each epoch's start. */
+  onEpochBegin?: (epoch: number, logs: Record<string, never>) => void | Promise<void>;
+  /** Called on this thread for the batches that produce a 'batch' event (see progressEvery); logs include `epoch`. */
+  onBatchEnd?: (batch: number, logs: BatchLogs & { epoch: number }) => void | Promise<void>;
+  /** Called on this thread after each epoch. */
+  onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+  /** Called on this thread once the trained model has arrived. */
+  onTrainEnd?: (logs: Record<string, never>) => void | Promise<void>;
+}
+
+/** What a {@link TrainingJob} resolves to. */
+export interface TrainResult {
+  /** The trained model, on this thread (dispose it when done). */
+  model: Model;
+  history: History;
+}
+
+/** A job's events and their payloads. */
+export interface TrainingJobEvents {
+  /** The worker started training. */
+  trainBegin: Record<string, never>;
+  epochBegin: { type: 'epochBegin'; epoch: number };
+  /** Progress, at most every `progressEvery` ms. */
+  batch: { type: 'batch'; epoch: number; batch: number; logs: BatchLogs };
+  /** An epoch ended. */
+  epoch: { type: 'epoch'; epoch: number; logs: EpochLogs };
+  /** The trained model arrived (the job resolves with the same value). */
+  done: TrainResult;
+  /** The job failed (it rejects with the same Error). */
+  error: Error;
+  /** stop() was called. */
+  stopped: Record<string, never>;
+}
+
+/**
+ * A training run in a dedicated worker (a Web Worker in browsers, worker_threads under Node).
+ * Await it (it is a thenable) or its `promise` for `{ model, history }`. Listen with on().
+ */
+export class TrainingJob implements PromiseLike<TrainResult> {
+  /** @internal made by {@link trainInWorker}. */
+  private constructor(start: (job: TrainingJob) => Promise<void>);
+  /** Resolves to the trained model and its history; rejects with an Error ("trainInWorker: ..." naming the problem). */
+  readonly promise: Promise<TrainResult>;
+  /** Adds a listener; listeners that throw don't disturb the job. */
+  on<K extends keyof TrainingJobEvents>(type: K, listener: (payload: TrainingJobEvents[K]) => void): this;
+  /**
+   * Ends training after the current batch (or before the first, if training has not started); the
+   * job still resolves, with the model trained so far and history.stopped true.
+   */
+  stop(): void;
+  /** Kills the worker at once; the job rejects with "trainInWorker: the training worker was terminated". */
+  terminate(): void;
+  then<T1 = TrainResult, T2 = never>(
+    onFulfilled?: ((value: TrainResult) => T1 | PromiseLike<T1>) | null,
+    onRejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
+  ): Promise<T1 | T2>;
+  catch<T = never>(onRejected?: ((reason: unknown) => T | PromiseLike<T>) | null): Promise<TrainResult | T>;
+}
+
+/**
+ * Trains a model in a dedicated worker, keeping this thread free. `model` is a Model (copied in as
+ * bytes; the original is untouched) or a spec `{ inputShape, seed, layers }` with `options.compile`.
+ * x and y are tensors and labels (copied, or moved with `transfer`), or x is {@link data.sampleRef}
+ * and y is null. Errors in the worker (bad options, bad layers, bad data) reject the job with an
+ * Error whose message starts "trainInWorker: " and names the problem.
+ * @example
+ *   const job = cnn.trainInWorker(spec, cnn.data.sampleRef({ count: 2000 }), null,
+ *     { compile: { loss: 'sparseCategoricalCrossentropy' }, epochs: 1 });
+ *   job.on('epoch', (e) => console.log(e.epoch, e.logs.loss));
+ *   const { model, history } = await job;
+ */
+export function trainInWorker(
+  model: Model | ModelSpec | (SequentialOptions & { inputShape: number[] }),
+  x: Tensor | TensorLike | SampleRef,
+  y: Labels | null | undefined,
+  options?: TrainInWorkerOptions,
+): TrainingJob;
+
+// ---------------------------------------------------------------------------------------------
+// Data
+// ---------------------------------------------------------------------------------------------
+
+/** The bundled MNIST sample, as {@link data.mnistSample} returns it. */
+export interface MnistSample {
+  /** [count, 28, 28, 1], values in [0, 1]. */
+  images: Tensor;
+  /** The digit (0-9) of each image. */
+  labels: Uint8Array;
+  count: number;
+}
+
+/** The bundled data set: 10,000 real MNIST digits (7.8 MB, mnist-sample.bin), in a fixed shuffled order. */
+export const data: {
+  /**
+   * The sample, or its first `count` images (any prefix is a fair sample of all ten digits). Read
+   * once (from disk under Node, fetched elsewhere) and cached; `url` overrides the file's location.
+   * @throws (rejects with) an Error when count is not an integer in [1, 10000].
+   */
+  mnistSample(options?: { count?: number; url?: string | URL }): Promise<MnistSample>;
+  /** A reference to the sample for {@link trainInWorker}: the worker loads it itself. */
+  sampleRef(options?: { count?: number }): SampleRef;
+};
