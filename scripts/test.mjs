@@ -63,8 +63,7 @@ const SUITES = {
     parse: parseDoctest,
   },
   fuzz: {
-    needs: [],
-    skip: () => !fs.existsSync(path.join(repoRoot, 'build/fuzz/model_fuzzer')) && 'silent',
+    needs: ['fuzz'],
     cmd: () => {
       // libFuzzer writes new inputs into its first corpus dir: give it a fresh scratch one so the
       // checked-in seeds in tests/fuzz/corpus (read as the second dir) stay untouched.
@@ -73,7 +72,10 @@ const SUITES = {
       fs.mkdirSync(path.join(repoRoot, scratch), { recursive: true });
       fs.mkdirSync(path.join(repoRoot, 'build/fuzz/artifacts'), { recursive: true }); // crash inputs land here
       const seeds = fs.existsSync(path.join(repoRoot, 'tests/fuzz/corpus')) ? ['tests/fuzz/corpus'] : [];
+      // -timeout: one input running that long is a finding (a hang), not just a slow run;
+      // -malloc_limit_mb: so is any single allocation that large (inputs are at most a few KB).
       return ['build/fuzz/model_fuzzer', [`-max_total_time=${FUZZ_SECONDS}`, '-print_final_stats=1',
+        '-timeout=10', '-malloc_limit_mb=512', '-dict=tests/fuzz/model.dict',
         '-artifact_prefix=build/fuzz/artifacts/', scratch, ...seeds]];
     },
     parse: (out, code) => (code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }),
@@ -131,7 +133,7 @@ async function main() {
   // Build only what the selected suites need, one step at a time so one failure doesn't hide the rest.
   const failedSteps = new Set();
   const wanted = new Set(selected.flatMap((n) => [...SUITES[n].needs, ...(SUITES[n].uses ?? [])]));
-  const steps = ['data', 'native', 'asan', 'wasm'].filter((s) => wanted.has(s));
+  const steps = ['data', 'native', 'asan', 'wasm', 'fuzz'].filter((s) => wanted.has(s));
   for (const step of steps) {
     const t = Date.now();
     try {

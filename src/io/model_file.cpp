@@ -9,10 +9,29 @@ namespace wasmcnn {
 
 namespace {
 
-constexpr size_t kMaxString = size_t(1) << 20;      // metadata and names
-constexpr uint32_t kMaxLayers = 4096;
-constexpr uint32_t kMaxParams = 16;                  // per layer
-constexpr int kMaxDim = 1 << 24;
+// Limits that save_model enforces and load_model relies on, so that every file save writes loads.
+constexpr size_t kMaxText = 256;                   // layer types, names, weight names, config strings
+constexpr size_t kMaxMetadata = size_t(1) << 20;
+constexpr uint32_t kMaxLayers = 4096;              // Model::add compares names pairwise
+constexpr int kMaxDim = 1 << 24;                   // any dimension or integer option
+constexpr size_t kNoOffset = size_t(-1);           // a check made while saving: no byte offset to name
+
+std::string at_str(size_t at) { return at == kNoOffset ? "" : " at byte offset " + std::to_string(at); }
+
+// Names and option strings reach error messages and the JavaScript side: no control characters
+// (bytes >= 0x80 pass, for UTF-8). Metadata is free text (JSON, with newlines): only NUL is refused.
+void check_text(const char* what, const uint8_t* s, size_t n, size_t max, bool metadata, size_t at) {
+  if (n > max) fail(what, at_str(at), " is ", n, " bytes long (at most ", max, ")");
+  for (size_t i = 0; i < n; ++i)
+    if (metadata ? s[i] == 0 : s[i] < 0x20 || s[i] == 0x7F)
+      fail(what, at_str(at), " contains the control character ", int(s[i]), " at index ", i);
+}
+void check_int(const char* what, int v, size_t at) {
+  if (v < 0 || v > kMaxDim) fail(what, at_str(at), " is ", v, " (expected 0..", kMaxDim, ")");
+}
+void check_real(const char* what, float v, size_t at) {
+  if (!std::isfinite(v)) fail(what, at_str(at), " is not finite");
+}
 
 class Writer {
  public:
@@ -30,13 +49,15 @@ class Writer {
     std::memcpy(&bits, &v, 4);
     u32(bits);
   }
-  void str(const std::string& s) {
+  void str(const std::string& s, const char* what, size_t max = kMaxText, bool metadata = false) {
+    check_text(what, reinterpret_cast<const uint8_t*>(s.data()), s.size(), max, metadata, kNoOffset);
     u32(uint32_t(s.size()));
     out.insert(out.end(), s.begin(), s.end());
   }
   std::vector<uint8_t> out;
 };
 
+// Every read is bounds-checked against the bytes left; messages name the byte offset.
 class Reader {
  public:
   Reader(const uint8_t* data, size_t size) : data_(data), size_(size) {}
@@ -44,18 +65,16 @@ class Reader {
   size_t remaining() const { return size_ - pos_; }
 
   const uint8_t* take(size_t n, const char* what) {
-    if (n > remaining())
-      fail("model file: truncated at byte offset ", pos_, " reading ", what, " (needs ", n, " bytes, ",
-           remaining(), " left)");
+    check(n <= remaining(), "truncated at byte offset ", pos_, " reading ", what, " (needs ", n, " bytes, ",
+          remaining(), " left)");
     const uint8_t* p = data_ + pos_;
     pos_ += n;
     return p;
   }
-  uint8_t u8(const char* what) { return *take(1, what); }
   bool boolean(const char* what) {
     size_t at = pos_;
-    uint8_t v = u8(what);
-    check(v <= 1, "model file: ", what, " at byte offset ", at, " must be 0 or 1, got ", int(v));
+    uint8_t v = *take(1, what);
+    check(v <= 1, what, " at byte offset ", at, " must be 0 or 1, got ", int(v));
     return v == 1;
   }
   uint32_t u32(const char* what) {
@@ -66,32 +85,39 @@ class Reader {
     uint64_t lo = u32(what);
     return lo | uint64_t(u32(what)) << 32;
   }
-  int i32(const char* what) { return int(u32(what)); }
+  int i32(const char* what) {
+    size_t at = pos_;
+    int v = int(u32(what));
+    check_int(what, v, at);
+    return v;
+  }
   float f32(const char* what) {
     size_t at = pos_;
     uint32_t bits = u32(what);
     float v;
     std::memcpy(&v, &bits, 4);
-    check(std::isfinite(v), "model file: ", what, " at byte offset ", at, " is not finite");
+    check_real(what, v, at);
     return v;
   }
-  std::string str(const char* what, size_t max = 256) {
+  // The length is checked against the bytes left before the string is allocated.
+  std::string str(const char* what, size_t max = kMaxText, bool metadata = false) {
     size_t at = pos_;
     uint32_t n = u32(what);
-    check(n <= max, "model file: ", what, " at byte offset ", at, " claims ", n, " bytes (at most ", max, ")");
+    check(n <= max, what, " at byte offset ", at, " claims ", n, " bytes (at most ", max, ")");
     const uint8_t* p = take(n, what);
+    check_text(what, p, n, max, metadata, at);
     return std::string(reinterpret_cast<const char*>(p), n);
   }
-  Shape shape(const char* what) {
+  Shape shape(const char* what, uint32_t min_rank, uint32_t max_rank) {
     size_t at = pos_;
     uint32_t rank = u32(what);
-    check(rank <= 4, "model file: ", what, " at byte offset ", at, " has rank ", rank, " (at most 4)");
+    check(rank >= min_rank && rank <= max_rank, what, " at byte offset ", at, " has rank ", rank, " (expected ",
+          min_rank, "..", max_rank, ")");
     Shape s(rank);
-    for (auto& d : s) {
+    for (int& d : s) {
       size_t dim_at = pos_;
-      d = i32(what);
-      check(d > 0 && d <= kMaxDim, "model file: ", what, " at byte offset ", dim_at, " has dimension ", d,
-            " (expected 1..", kMaxDim, ")");
+      d = int(u32(what));
+      check(d > 0, what, " at byte offset ", dim_at, " has dimension ", d, " (expected a positive int32)");
     }
     return s;
   }
@@ -102,7 +128,7 @@ class Reader {
   size_t pos_ = 0;
 };
 
-// The LayerConfig fields, in one place for both directions. `io` is a Writer or a Reader adaptor.
+// The LayerConfig fields, in one place for both directions; `io` is one of the adaptors below.
 template <class IO>
 void config_fields(IO& io, LayerConfig& c) {
   io.flag(c.trainable, "trainable");
@@ -135,23 +161,144 @@ void config_fields(IO& io, LayerConfig& c) {
 struct WriteFields {
   Writer& w;
   void flag(bool& v, const char*) { w.u8(v ? 1 : 0); }
-  void real(float& v, const char*) { w.f32(v); }
-  void integer(int& v, const char*) { w.i32(v); }
-  void text(std::string& v, const char*) { w.str(v); }
+  void real(float& v, const char* what) {
+    check_real(what, v, kNoOffset);
+    w.f32(v);
+  }
+  void integer(int& v, const char* what) {
+    check_int(what, v, kNoOffset);
+    w.i32(v);
+  }
+  void text(std::string& v, const char* what) { w.str(v, what); }
 };
 
 struct ReadFields {
   Reader& r;
   void flag(bool& v, const char* what) { v = r.boolean(what); }
   void real(float& v, const char* what) { v = r.f32(what); }
-  void integer(int& v, const char* what) {
-    size_t at = r.offset();
-    v = r.i32(what);
-    check(v >= 0 && v <= kMaxDim, "model file: ", what, " at byte offset ", at, " is ", v, " (expected 0..",
-          kMaxDim, ")");
-  }
+  void integer(int& v, const char* what) { v = r.i32(what); }
   void text(std::string& v, const char* what) { v = r.str(what); }
 };
+
+// The fewest bytes a layer record can take: empty strings, no weights.
+struct CountFields {
+  size_t n = 0;
+  void flag(bool&, const char*) { n += 1; }
+  void real(float&, const char*) { n += 4; }
+  void integer(int&, const char*) { n += 4; }
+  void text(std::string&, const char*) { n += 4; }
+};
+size_t min_layer_bytes() {
+  CountFields count;
+  LayerConfig c;
+  config_fields(count, c);
+  return 4 + 4 + count.n + 4;  // type, name, options, weight count
+}
+
+// a * b, saturating at 2^62: anything that large is absurd anyway.
+uint64_t mul(uint64_t a, uint64_t b) {
+  constexpr uint64_t cap = uint64_t(1) << 62;
+  return b && a > cap / b ? cap : a * b;
+}
+
+// The number of weights the layer `c` will hold on input `in`, from its configuration alone, so a
+// file cannot make Model::add allocate weights that the file does not contain. Mirrors the build()
+// of Conv2D, Dense and BatchNorm; load_model checks the estimate against the layer it built, so a
+// new layer type with weights fails loudly until it is added here.
+uint64_t expected_weights(const LayerConfig& c, const Shape& in) {
+  if (c.type == "conv2d" && in.size() == 3)
+    return mul(mul(mul(c.kernel_h, c.kernel_w), in[2]) + c.use_bias, c.filters);
+  if (c.type == "dense" && in.size() == 1) return mul(uint64_t(in[0]) + c.use_bias, c.units);
+  if (c.type == "batch_normalization" && !in.empty()) return mul(2 + c.scale + c.center, in.back());
+  return 0;
+}
+
+// How far read_model got, for load_model's error message.
+struct Progress {
+  std::string where;       // the layer being read: "layer 2 'dense_1' (byte offset 345): "
+  bool header_ok = false;  // magic and version matched: the file claims to be ours
+  bool at_checksum = false;
+};
+
+std::unique_ptr<Model> read_model(const uint8_t* data, size_t size, Progress& progress) {
+  std::string& where = progress.where;
+  Reader r(data, size);
+  const uint8_t* magic = r.take(4, "magic");
+  check(std::memcmp(magic, "WCNN", 4) == 0, "bad magic at byte offset 0 (expected \"WCNN\"): not a wasmcnn model");
+  uint32_t version = r.u32("version");
+  check(version == kModelFileVersion, "unsupported version ", version, " at byte offset 4 (this build reads version ",
+        kModelFileVersion, ")");
+  progress.header_ok = true;
+  std::string metadata = r.str("metadata", kMaxMetadata, true);
+  uint64_t seed = r.u64("seed");
+  size_t shape_at = r.offset();
+  Shape input = r.shape("input shape", 1, 3);
+  std::unique_ptr<Model> model;
+  try {
+    model = std::make_unique<Model>(input, seed);
+  } catch (const Error& e) {
+    fail("input shape at byte offset ", shape_at, ": ", e.what());
+  }
+  model->set_metadata(std::move(metadata));
+
+  size_t count_at = r.offset();
+  uint32_t layers = r.u32("layer count");
+  check(layers <= kMaxLayers, "layer count ", layers, " at byte offset ", count_at, " is absurd (at most ",
+        kMaxLayers, ")");
+  check(layers <= r.remaining() / min_layer_bytes(), "layer count ", layers, " at byte offset ", count_at,
+        " needs at least ", layers * min_layer_bytes(), " bytes, ", r.remaining(), " left (truncated or corrupted)");
+  ReadFields fields{r};
+  for (uint32_t i = 0; i < layers; ++i) {
+    size_t layer_at = r.offset();
+    where = "layer " + std::to_string(i) + " (byte offset " + std::to_string(layer_at) + "): ";
+    LayerConfig c;
+    c.type = r.str("layer type");
+    size_t name_at = r.offset();
+    c.name = r.str("layer name");
+    check(!c.name.empty(), "layer name at byte offset ", name_at, " is empty");
+    where = "layer " + std::to_string(i) + " '" + c.name + "' (byte offset " + std::to_string(layer_at) + "): ";
+    config_fields(fields, c);
+
+    // Before anything is built: the weights this configuration implies must be in the file.
+    const uint64_t expected = expected_weights(c, model->output_shape());
+    if (expected > r.remaining() / 4)
+      fail(c.type, " with this configuration on input ", shape_str(model->output_shape()), " has ", expected,
+           " weights (", mul(expected, 4), " bytes), but only ", r.remaining(),
+           " bytes are left (truncated, or absurd dimensions)");
+    Layer& layer = model->add(c);
+    check(layer.param_count() == expected, "internal error: a ", c.type, " layer holds ", layer.param_count(),
+          " weights, model_file.cpp expected ", expected, " (update expected_weights)");
+
+    auto params = layer.params();
+    size_t params_at = r.offset();
+    uint32_t stored = r.u32("weight count");
+    check(stored == params.size(), "weight count at byte offset ", params_at, " is ", stored, ", a ", c.type,
+          " layer with this configuration has ", params.size());
+    for (Param* p : params) {
+      size_t param_at = r.offset();
+      std::string name = r.str("weight name");
+      check(name == p->name, "weight name at byte offset ", param_at, " is '", name, "', expected '", p->name, "'");
+      size_t shape_at = r.offset();
+      Shape s = r.shape("weight shape", 0, 4);
+      check(s == p->w.shape(), "weight '", name, "' at byte offset ", shape_at, " has shape ", shape_str(s),
+            ", the layer needs ", shape_str(p->w.shape()));
+      const size_t n = p->w.size();
+      const size_t values_at = r.offset();
+      const uint8_t* bytes = r.take(n * 4, "weights");
+      std::memcpy(p->w.data(), bytes, n * 4);  // the format and wasm are both little-endian
+      for (size_t k = 0; k < n; ++k)
+        check(std::isfinite(p->w[k]), "weight '", name, "' value ", k, " at byte offset ", values_at + 4 * k,
+              " is not finite");
+    }
+  }
+  where.clear();
+  progress.at_checksum = true;
+  size_t crc_at = r.offset();
+  uint32_t stored_crc = r.u32("checksum");
+  check(stored_crc == crc32(data, crc_at), "checksum mismatch at byte offset ", crc_at, ": the file is corrupted");
+  check(r.remaining() == 0, r.remaining(), " unexpected bytes after the checksum at byte offset ", r.offset());
+  return model;
+}
 
 }  // namespace
 
@@ -171,97 +318,62 @@ uint32_t crc32(const uint8_t* data, size_t size) {
 }
 
 std::vector<uint8_t> save_model(Model& model) {
-  Writer w;
-  w.out.insert(w.out.end(), {'W', 'C', 'N', 'N'});
-  w.u32(kModelFileVersion);
-  w.str(model.metadata());
-  w.u64(model.seed());
-  w.u32(uint32_t(model.input_shape().size()));
-  for (int d : model.input_shape()) w.i32(d);
-  w.u32(uint32_t(model.num_layers()));
-  WriteFields fields{w};
-  for (size_t i = 0; i < model.num_layers(); ++i) {
-    Layer& layer = model.layer(i);
-    LayerConfig c = layer.config();
-    w.str(c.type);
-    w.str(c.name);
-    config_fields(fields, c);
-    auto params = layer.params();
-    w.u32(uint32_t(params.size()));
-    for (Param* p : params) {
-      w.str(p->name);
-      w.u32(uint32_t(p->w.rank()));
-      for (int d : p->w.shape()) w.i32(d);
-      for (size_t k = 0; k < p->w.size(); ++k) w.f32(p->w[k]);
+  std::string where;
+  try {
+    Writer w;
+    w.out.insert(w.out.end(), {'W', 'C', 'N', 'N'});
+    w.u32(kModelFileVersion);
+    w.str(model.metadata(), "metadata", kMaxMetadata, true);
+    w.u64(model.seed());
+    w.u32(uint32_t(model.input_shape().size()));
+    for (int d : model.input_shape()) w.i32(d);
+    check(model.num_layers() <= kMaxLayers, "the model has ", model.num_layers(), " layers (at most ", kMaxLayers,
+          ")");
+    w.u32(uint32_t(model.num_layers()));
+    WriteFields fields{w};
+    for (size_t i = 0; i < model.num_layers(); ++i) {
+      Layer& layer = model.layer(i);
+      LayerConfig c = layer.config();
+      where = "layer " + std::to_string(i) + " '" + c.name + "': ";
+      w.str(c.type, "layer type");
+      w.str(c.name, "layer name");
+      config_fields(fields, c);
+      auto params = layer.params();
+      w.u32(uint32_t(params.size()));
+      for (Param* p : params) {
+        w.str(p->name, "weight name");
+        w.u32(uint32_t(p->w.rank()));
+        for (int d : p->w.shape()) w.i32(d);
+        for (size_t k = 0; k < p->w.size(); ++k) {
+          check(std::isfinite(p->w[k]), "weight '", p->name, "' value ", k, " is not finite");
+          w.f32(p->w[k]);
+        }
+      }
     }
+    w.u32(crc32(w.out.data(), w.out.size()));
+    return std::move(w.out);
+  } catch (const Error& e) {
+    fail("model file: cannot save: ", where, e.what());
   }
-  w.u32(crc32(w.out.data(), w.out.size()));
-  return std::move(w.out);
 }
 
 std::unique_ptr<Model> load_model(const uint8_t* data, size_t size) {
   check(data != nullptr || size == 0, "model file: no data");
-  Reader r(data, size);
-  const uint8_t* magic = r.take(4, "magic");
-  check(std::memcmp(magic, "WCNN", 4) == 0, "model file: bad magic at byte offset 0 (expected \"WCNN\"; not a wasmcnn model)");
-  uint32_t version = r.u32("version");
-  check(version == kModelFileVersion, "model file: unsupported version ", version, " at byte offset 4 (this build reads version ",
-        kModelFileVersion, ")");
-  std::string metadata = r.str("metadata", kMaxString);
-  uint64_t seed = r.u64("seed");
-  size_t shape_at = r.offset();
-  Shape input = r.shape("input shape");
-  check(!input.empty() && input.size() <= 3, "model file: input shape at byte offset ", shape_at, " has rank ",
-        input.size(), " (expected 1..3)");
-  auto model = std::make_unique<Model>(input, seed);
-  model->set_metadata(metadata);
-  size_t count_at = r.offset();
-  uint32_t layers = r.u32("layer count");
-  check(layers <= kMaxLayers, "model file: layer count ", layers, " at byte offset ", count_at, " is absurd (at most ",
-        kMaxLayers, ")");
-  ReadFields fields{r};
-  for (uint32_t i = 0; i < layers; ++i) {
-    size_t layer_at = r.offset();
-    LayerConfig c;
-    c.type = r.str("layer type");
-    c.name = r.str("layer name");
-    config_fields(fields, c);
-    Layer* layer;
-    try {
-      layer = &model->add(c);
-    } catch (const Error& e) {
-      fail("model file: layer ", i, " at byte offset ", layer_at, ": ", e.what());
+  Progress progress;
+  try {
+    return read_model(data, size, progress);
+  } catch (const Error& e) {
+    // The parse names the first thing that does not add up; the checksum tells whether the file
+    // was damaged after save_model wrote it.
+    bool damaged = false;
+    if (progress.header_ok && !progress.at_checksum) {  // so size >= 8
+      const uint8_t* tail = data + size - 4;
+      damaged = crc32(data, size - 4) !=
+                (uint32_t(tail[0]) | uint32_t(tail[1]) << 8 | uint32_t(tail[2]) << 16 | uint32_t(tail[3]) << 24);
     }
-    auto params = layer->params();
-    size_t params_at = r.offset();
-    uint32_t n_params = r.u32("parameter count");
-    check(n_params <= kMaxParams && n_params == params.size(), "model file: layer '", c.name, "' at byte offset ",
-          params_at, " stores ", n_params, " weight tensors, its configuration has ", params.size());
-    for (Param* p : params) {
-      size_t param_at = r.offset();
-      std::string name = r.str("weight name");
-      check(name == p->name, "model file: layer '", c.name, "' at byte offset ", param_at, ": expected weight '",
-            p->name, "', found '", name, "'");
-      Shape s = r.shape("weight shape");
-      check(s == p->w.shape(), "model file: layer '", c.name, "' weight '", name, "' at byte offset ", param_at,
-            " has shape ", shape_str(s), ", the layer needs ", shape_str(p->w.shape()));
-      const size_t n = p->w.size();
-      const uint8_t* bytes = r.take(n * 4, "weights");
-      for (size_t k = 0; k < n; ++k) {
-        std::memcpy(&p->w[k], bytes + 4 * k, 4);  // the format and wasm are both little-endian
-        if (!std::isfinite(p->w[k]))
-          fail("model file: layer '", c.name, "' weight '", name, "' value ", k, " at byte offset ",
-               r.offset() - n * 4 + 4 * k, " is not finite");
-      }
-    }
+    fail("model file: ", progress.where, e.what(),
+         damaged ? " (and the checksum does not match: the file is damaged)" : "");
   }
-  size_t crc_at = r.offset();
-  uint32_t stored = r.u32("checksum");
-  check(stored == crc32(data, crc_at), "model file: checksum mismatch at byte offset ", crc_at,
-        " (the file is corrupted)");
-  check(r.remaining() == 0, "model file: ", r.remaining(), " unexpected bytes after the checksum at byte offset ",
-        r.offset());
-  return model;
 }
 
 }  // namespace wasmcnn
