@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace wasmcnn {
@@ -25,8 +26,16 @@ class Tensor {
   explicit Tensor(Shape shape);  // zero-filled
   Tensor(const Tensor& other);
   Tensor& operator=(const Tensor& other);
-  Tensor(Tensor&&) noexcept = default;
-  Tensor& operator=(Tensor&&) noexcept = default;
+  // A moved-from tensor is empty (no shape, no buffer), ready to be resized.
+  Tensor(Tensor&& other) noexcept { *this = std::move(other); }
+  Tensor& operator=(Tensor&& other) noexcept {
+    shape_ = std::move(other.shape_);
+    data_ = std::move(other.data_);
+    size_ = std::exchange(other.size_, 0);
+    capacity_ = std::exchange(other.capacity_, 0);
+    other.shape_.clear();
+    return *this;
+  }
 
   const Shape& shape() const { return shape_; }
   int dim(size_t i) const { return shape_[i]; }

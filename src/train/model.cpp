@@ -72,6 +72,10 @@ Layer& Model::add(const LayerConfig& given) {
   layer->input_shape_ = output_shape();
   try {
     layer->output_shape_ = layer->build(layer->input_shape_);
+    // Activations are allocated per batch, later; refuse shapes whose single sample would
+    // already take more than 64 MiB, before a predict tries to allocate gigabytes.
+    check(shape_size(layer->output_shape_) <= (size_t(1) << 24), layer->who(), ": output shape ",
+          shape_str(layer->output_shape_), " has more than 2^24 values per sample");
     layer->init(rng_);
   } catch (const Error& e) {
     // Errors from deeper down (a tensor too large to allocate) get the layer's name in front.
@@ -247,6 +251,8 @@ BatchResult Model::evaluate_batch(const float* x, const float* t, int n) {
 BatchResult Model::evaluate(const float* x, const float* t, int n, int batch_size) {
   check(batch_size > 0, "evaluate: batchSize must be positive, got ", batch_size);
   check(n > 0, "evaluate: needs at least one sample");
+  check_inputs(x, n, "evaluate");
+  check_targets(t, n);
   double loss = 0, correct = 0;
   const int cols = target_cols();
   for (int i0 = 0; i0 < n; i0 += batch_size) {
@@ -289,6 +295,9 @@ BatchResult Model::train_batch(const float* x, const float* t, int n) {
 
   Layer& last = *layers_.back();
   const Tensor* logits = loss_ == LossKind::MeanSquaredError ? nullptr : last.logits(acts_[L - 1]);
+  // Only the current output layer may take dL/dz: a layer that was the output before add()
+  // must differentiate its activation again.
+  for (auto& l : layers_) l->set_grad_is_logits(false);
   last.set_grad_is_logits(logits != nullptr);
   LossValue lv = compute_loss(loss_, acts_[L], logits, t, &grads_[L]);
   BatchResult r{lv.loss + penalty(), double(lv.correct) / n, true};
@@ -324,6 +333,10 @@ std::vector<BatchResult> Model::fit(const float* x, const float* t, int n, const
   check(options.epochs > 0, "fit: epochs must be positive, got ", options.epochs);
   check(options.batch_size > 0, "fit: batchSize must be positive, got ", options.batch_size);
   check(n > 0, "fit: needs at least one sample");
+  // The whole data set first: an error names the caller's sample (not a shuffled batch's) and
+  // comes before any weight has changed.
+  check_inputs(x, n, "fit");
+  check_targets(t, n);
   const size_t in_size = sample_size();
   const int cols = target_cols();
   std::vector<uint32_t> idx(n);
