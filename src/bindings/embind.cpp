@@ -77,6 +77,18 @@ val js_save_model(Model& m) {
 
 size_t heap_used() { return mallinfo().uordblks; }
 
+// The augmentation preview: n images [h,w,c] at x, augmented into y (no overlap) with a generator
+// seeded by `seed`. The same options and checks as fit()'s; the draws are not a model's.
+void js_augment_images(uintptr_t x, uintptr_t y, int n, int h, int w, int c, const AugmentOptions& o, double seed) {
+  guard([&] {
+    check(n > 0 && h > 0 && w > 0 && c > 0, "augment: needs at least one image of positive size, got ", n,
+          " images of shape [", h, ",", w, ",", c, "]");
+    check_augment(o, {h, w, c});
+    Rng rng{uint64_t(seed)};
+    augment_batch(o, n, h, w, c, ptr<float>(x), reinterpret_cast<float*>(y), rng);
+  });
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(wasmcnn) {
@@ -85,6 +97,7 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
   function("loadModel", &js_load_model, allow_raw_pointers());
   function("saveModel", &js_save_model);
   function("heapUsed", &heap_used);
+  function("augmentImages", &js_augment_images);
 
   value_object<LayerConfig>("LayerConfig")
       .field("type", &LayerConfig::type)

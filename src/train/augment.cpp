@@ -1,5 +1,6 @@
 #include "train/augment.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -22,6 +23,18 @@ double snap_unit(double v) {
 bool augment_enabled(const AugmentOptions& o) {
   return o.rotation != 0.f || o.zoom != 0.f || o.translate != 0.f || o.crop != 0 || o.flip_horizontal ||
          o.flip_vertical;
+}
+
+void check_augment(const AugmentOptions& o, const Shape& shape) {
+  check(o.rotation >= 0.f && o.rotation <= 180.f, "augment: rotation must be in [0, 180] degrees, got ", o.rotation);
+  check(o.zoom >= 0.f && o.zoom <= 0.9f, "augment: zoom must be in [0, 0.9], got ", o.zoom);
+  check(o.translate >= 0.f && o.translate <= 0.5f, "augment: translate must be in [0, 0.5], got ", o.translate);
+  if (!augment_enabled(o)) return;
+  check(shape.size() == 3, "augment: needs image inputs [height,width,channels], but the input shape is ",
+        shape_str(shape));
+  const int max_crop = std::min(shape[0], shape[1]) / 2;
+  check(o.crop >= 0 && o.crop <= max_crop, "augment: crop must be in [0, ", max_crop, "] pixels for input shape ",
+        shape_str(shape), ", got ", o.crop);
 }
 
 AugmentTransform draw_transform(const AugmentOptions& o, int h, int w, Rng& rng) {

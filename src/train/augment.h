@@ -7,6 +7,7 @@
 #pragma once
 
 #include "core/rng.h"
+#include "core/tensor.h"
 
 namespace wasmcnn {
 
@@ -21,6 +22,11 @@ struct AugmentOptions {
 };
 
 bool augment_enabled(const AugmentOptions& options);
+
+// Checks the options at the boundary (rotation in [0, 180], zoom in [0, 0.9], translate in [0, 0.5])
+// and, when any is on, that `shape` is one image [height,width,channels] and crop is in
+// [0, min(height, width) / 2]. Throws wasmcnn::Error naming the option and the numbers.
+void check_augment(const AugmentOptions& options, const Shape& shape);
 
 // One image's transform, explicit: what augment_batch draws, and what tests set by hand.
 struct AugmentTransform {

@@ -191,6 +191,11 @@ const Tensor& Model::predict(const float* x, int n) {
     acts_[0].resize(with_batch(m, input_shape_));
     std::memcpy(acts_[0].data(), x + size_t(i0) * in_size, size_t(m) * in_size * sizeof(float));
     forward(m, false);
+    // Finite weights can still overflow (after a divergence, or huge imported weights): say so
+    // rather than hand back NaN as if it were a prediction.
+    if (!kernels::all_finite(size_t(m) * out_size, acts_.back().data()))
+      fail("model: predict: the output is not finite (the activations overflowed float32); the weights are too large, "
+           "e.g. after the loss diverged");
     std::memcpy(out_.data() + size_t(i0) * out_size, acts_.back().data(), size_t(m) * out_size * sizeof(float));
   }
   return out_;
@@ -267,16 +272,7 @@ BatchResult Model::evaluate(const float* x, const float* t, int n, int batch_siz
 }
 
 void Model::set_augment(const AugmentOptions& o) {
-  check(o.rotation >= 0.f && o.rotation <= 180.f, "augment: rotation must be in [0, 180] degrees, got ", o.rotation);
-  check(o.zoom >= 0.f && o.zoom <= 0.9f, "augment: zoom must be in [0, 0.9], got ", o.zoom);
-  check(o.translate >= 0.f && o.translate <= 0.5f, "augment: translate must be in [0, 0.5], got ", o.translate);
-  if (augment_enabled(o)) {
-    check(input_shape_.size() == 3, "augment: needs image inputs [height,width,channels], but the model's inputShape is ",
-          shape_str(input_shape_));
-    const int max_crop = std::min(input_shape_[0], input_shape_[1]) / 2;
-    check(o.crop >= 0 && o.crop <= max_crop, "augment: crop must be in [0, ", max_crop, "] pixels for inputShape ",
-          shape_str(input_shape_), ", got ", o.crop);
-  }
+  check_augment(o, input_shape_);
   augment_ = o;
 }
 

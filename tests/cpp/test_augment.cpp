@@ -322,7 +322,7 @@ TEST_CASE("augment options are checked at the boundary") {
   CHECK_THROWS_AS(m.set_augment(o), wasmcnn::Error);
   o = {};
   o.crop = 3;  // min(4, 4) / 2 = 2
-  CHECK_THROWS_WITH_AS(m.set_augment(o), "augment: crop must be in [0, 2] pixels for inputShape [4,4,1], got 3",
+  CHECK_THROWS_WITH_AS(m.set_augment(o), "augment: crop must be in [0, 2] pixels for input shape [4,4,1], got 3",
                        wasmcnn::Error);
   o.crop = 2;
   CHECK_NOTHROW(m.set_augment(o));
@@ -332,7 +332,7 @@ TEST_CASE("augment options are checked at the boundary") {
   AugmentOptions flip;
   flip.flip_vertical = true;
   CHECK_THROWS_WITH_AS(flat.set_augment(flip),
-                       "augment: needs image inputs [height,width,channels], but the model's inputShape is [16]",
+                       "augment: needs image inputs [height,width,channels], but the input shape is [16]",
                        wasmcnn::Error);
   CHECK_NOTHROW(flat.set_augment(AugmentOptions{}));  // all off is fine on any input
 }

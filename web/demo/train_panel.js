@@ -42,7 +42,7 @@ export function mountTrainPanel({ onModel }) {
   const progressText = $('progress-text');
   const valAccuracy = document.querySelector('[data-testid=val-accuracy]');
   const curves = new Curves($('curves'));
-  const reg = mountRegularisation($('regularisation'));
+  const reg = mountRegularisation($('regularisation'), { onChange: () => refresh() });
   let job = null;
   let specOk = true;
 
@@ -154,6 +154,7 @@ export function mountTrainPanel({ onModel }) {
     let lastVal = null;
     let epochsDone = 0;
     let stopRequested = false;
+    const callbacks = reg.callbacks();
     const onProgress = (epoch, seen) => {
       const done = epoch * nTrain + seen;
       progress.value = done;
@@ -170,7 +171,7 @@ export function mountTrainPanel({ onModel }) {
       batchSize: settings.batchSize,
       validationSplit: VALIDATION_SPLIT,
       progressEvery: 100,
-      callbacks: reg.callbacks(),
+      callbacks,
       ...reg.fitOptions(),
     });
     const thisJob = job;
@@ -200,7 +201,11 @@ export function mountTrainPanel({ onModel }) {
     try {
       const { model, history } = await job;
       await new Promise((resolve) => setTimeout(resolve, 0)); // parsing the model was this task's work; the rest goes in the next
-      const stopped = stopRequested || history.stopped;
+      // history.stopped without a Stop click: early stopping ended it, which is a normal finish.
+      const stopped = stopRequested;
+      const stoppedEarly = history.stopped && !stopRequested;
+      const restored = reg.restoredEpoch(history, callbacks);
+      if (restored != null) lastVal = history.history.val_acc[restored];
       model.metadata = {
         name,
         accuracy: lastVal,
@@ -216,14 +221,15 @@ export function mountTrainPanel({ onModel }) {
       onModel(model, { name, accuracy: lastVal, accuracyOn: `${fmtInt(nVal)} validation digits` });
       const seconds = started ? (performance.now() - started) / 1000 : 0;
       progressText.textContent = `${stopped ? 'Stopped' : 'Trained'} in ${fmtDuration(seconds)}`
-        + `${!stopped && seconds > 0 ? ` · ${fmtInt(total / seconds)} images/s on average` : ''}`;
+        + `${!stopped && seconds > 0 ? ` · ${fmtInt((stoppedEarly ? epochsDone * nTrain : total) / seconds)} images/s on average` : ''}`;
       const summary = lastVal == null ? 'not validated: stopped before the first epoch ended'
-        : `validation accuracy ${pct(lastVal)}`;
+        : `validation accuracy ${pct(lastVal)}${restored != null ? `, the best, from epoch ${restored + 1}` : ''}`;
       if (stopped) {
         setStatus('stopped', `Stopped after ${epochsDone} of ${settings.epochs} epochs (${summary}). It is now the active model.`);
       } else {
-        setStatus('done', `Done: ${summary}. It is now the active model.`);
-        progress.value = total;
+        const early = stoppedEarly ? `early stopping ended training after ${epochsDone} of ${settings.epochs} epochs; ` : '';
+        setStatus('done', `Done: ${early}${summary}. It is now the active model.`);
+        if (!stoppedEarly) progress.value = total;
       }
     } catch (e) {
       setStatus('error', `Training failed: ${e.message}`);

@@ -90,8 +90,9 @@ class EarlyStopping {
       if (this.options.restoreBestWeights) this.bestWeights = this.model.getWeights();
       return;
     }
+    // Keras and TF.js: stop once `patience` epochs in a row have not improved (0: at the first).
     this.wait += 1;
-    if (this.wait > this.options.patience) {
+    if (this.wait >= this.options.patience) {
       this.stoppedEpoch = epoch;
       this.model.stopTraining = true;
     }

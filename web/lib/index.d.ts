@@ -418,15 +418,17 @@ export interface CompileConfig {
 /**
  * Data augmentation applied inside the core to each training batch (never to validation data or
  * targets), drawn from the model's seeded generator. Everything is off by default. Needs image inputs [n, h, w, c].
+ * Each image gets one transform, resampled once (bilinear, zeros outside). See it with {@link data.augment}.
+ * Values out of range throw when fit() starts.
  */
 export interface AugmentOptions {
-  /** Max rotation in degrees; each image's angle is uniform in [-rotation, rotation]. */
+  /** Max rotation in degrees, in [0, 180]; each image's angle is uniform in [-rotation, rotation]. */
   rotation?: number;
-  /** Scale uniform in [1 - zoom, 1 + zoom]. */
+  /** In [0, 0.9]; the scale is uniform in [1 - zoom, 1 + zoom] (> 1 enlarges the digit). */
   zoom?: number;
-  /** Max shift as a fraction of the width (x) and height (y). */
+  /** Max shift as a fraction of the width (x) and height (y), in [0, 0.5]. */
   translate?: number;
-  /** Pads by `crop` zero pixels and takes a random crop of the original size. */
+  /** Pads by `crop` zero pixels and takes a random crop of the original size: a whole-pixel shift of up to `crop` pixels; an integer in [0, min(height, width) / 2]. */
   crop?: number;
   /** Flip left-right with probability 0.5. */
   flipHorizontal?: boolean;
@@ -575,7 +577,11 @@ export interface EarlyStoppingOptions {
   monitor?: string;
   /** Smallest change that counts as an improvement; >= 0, default 0. */
   minDelta?: number;
-  /** Epochs without improvement before stopping; an integer >= 0, default 0. */
+  /**
+   * Training stops at the end of the `patience`-th epoch in a row without improvement (as in Keras:
+   * with patience 2 and the best epoch 3, epochs 4 and 5 run and training stops after 5; 0 stops at
+   * the first epoch that does not improve). An integer >= 0, default 0.
+   */
   patience?: number;
   /** Default 'auto'. */
   mode?: MonitorMode;
@@ -1091,4 +1097,18 @@ export const data: {
   mnistSample(options?: { count?: number; url?: string | URL }): Promise<MnistSample>;
   /** A reference to the sample for {@link trainInWorker}: the worker loads it itself. */
   sampleRef(options?: { count?: number }): SampleRef;
+  /**
+   * Augmented copies of `images` [n, height, width, channels]: what {@link FitOptions.augment} does
+   * to a training batch, to look at before training. Each image gets its own random transform from a
+   * generator seeded by `seed` (default 42): the same seed gives the same images, bit for bit. The
+   * draws are not those of a model's fit(), whose generator also initialises and shuffles. The input
+   * is not changed; options that are all off return a copy.
+   * @throws Error for images that are not [n, h, w, c], an unknown option or a value of the wrong
+   *   type ("data.augment: augment.zoom must be a number"), a seed that is not a non-negative integer,
+   *   or a value out of range ("augment: crop must be in [0, 14] pixels for input shape [28,28,1], got 20").
+   * @example
+   *   const { images } = await cnn.data.mnistSample({ count: 4 });
+   *   const seen = cnn.data.augment(images, { rotation: 10, zoom: 0.1 }, { seed: 1 });  // Tensor [4,28,28,1]
+   */
+  augment(images: Tensor | TensorLike, options?: AugmentOptions, config?: { seed?: number }): Tensor;
 };

@@ -13,11 +13,14 @@ export { loadModel, io } from './io.js';
 export { toTfjsArtifacts, fromTfjsArtifacts } from './tfjs_format.js';
 export { trainInWorker, TrainingJob } from './worker_client.js';
 import { mnistSample } from './data.js';
+import { augmentImages } from './augment.js';
 
 export const data = {
   mnistSample,
   /** A reference to the bundled sample that a training worker loads itself (no copy from this thread). */
   sampleRef: ({ count } = {}) => ({ dataset: 'mnistSample', count }),
+  /** Augmented copies of images [n,h,w,c], as fit({ augment }) would make them; seeded. */
+  augment: augmentImages,
 };
 
 export const version = '0.1.0';

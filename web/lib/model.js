@@ -8,6 +8,7 @@ import { Tensor, asTensor, fmt, sampleSize } from './tensor.js';
 import { toCoreConfig, fromCoreConfig } from './layers.js';
 import { toCoreOptimizer } from './optimizers.js';
 import { runFit } from './fit.js';
+import { toCoreAugment } from './augment.js';
 
 export const LOSSES = {
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
@@ -364,6 +365,7 @@ export class Model {
       const m = Math.min(batchSize, n - i0);
       const { xp, tp } = this._stage(xt, null, i0, m, t);
       const r = call(() => h.evaluateBatch(xp, tp, m));
+      if (!r.finite) throw new Error('evaluate: the loss is not finite (the activations overflowed float32); the weights are too large, e.g. after the loss diverged');
       loss += r.loss * m;
       correct += r.accuracy * m;
     }
@@ -405,6 +407,7 @@ export class Model {
       const m = Math.min(batchSize, n - i0);
       const { xp, tp } = this._stage(xt, null, i0, m, t);
       const r = call(() => h.evaluateBatch(xp, tp, m));
+      if (!r.finite) throw new Error('evaluate: the loss is not finite (the activations overflowed float32); the weights are too large, e.g. after the loss diverged');
       loss += r.loss * m;
       correct += r.accuracy * m;
     }
@@ -414,27 +417,8 @@ export class Model {
   /** @internal data augmentation per batch inside the core, or none with null */
   _setAugment(options, shape) {
     const h = this._handle();
-    const known = ['rotation', 'zoom', 'translate', 'crop', 'flipHorizontal', 'flipVertical'];
-    const o = options ?? {};
-    if (typeof o !== 'object') throw new Error('fit: augment must be an object such as { rotation: 10, zoom: 0.1 }');
-    for (const k of Object.keys(o)) {
-      if (!known.includes(k)) throw new Error(`fit: unknown augment option '${k}' (known: ${known.join(', ')})`);
-    }
+    const config = toCoreAugment(options, 'fit');
     if (options && shape.length !== 4) throw new Error(`fit: augment needs image inputs [n,h,w,c], got ${fmt(shape)}`);
-    const num = (k) => {
-      const v = o[k] ?? 0;
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`fit: augment.${k} must be a number, got ${JSON.stringify(v)}`);
-      return v;
-    };
-    const flag = (k) => {
-      const v = o[k] ?? false;
-      if (typeof v !== 'boolean') throw new Error(`fit: augment.${k} must be true or false`);
-      return v;
-    };
-    const config = {
-      rotation: num('rotation'), zoom: num('zoom'), translate: num('translate'), crop: Math.round(num('crop')),
-      flipHorizontal: flag('flipHorizontal'), flipVertical: flag('flipVertical'),
-    };
     call(() => h.setAugment(config));
   }
 

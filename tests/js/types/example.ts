@@ -52,6 +52,9 @@ const classes: Int32Array = probs.argMax();
 const score: cnn.EvaluateResult = model.evaluate(images, labels);
 console.log(classes, score.accuracy, count, model.summary(), model.countParams());
 
+const preview: cnn.Tensor = cnn.data.augment(images.slice(0, 4), { rotation: 10, crop: 2, flipHorizontal: true }, { seed: 3 });
+console.log(preview.shape);
+
 const oneHot = cnn.tensor(new Float32Array(count * 10), [count, 10]);
 const pixels = cnn.tensor(new Uint8Array(28 * 28), [1, 28, 28, 1], { scale: 1 / 255 });
 console.log(oneHot.shape, pixels.rank, model.activations(pixels).map((a) => a.shape));
