@@ -1,23 +1,37 @@
-// Kernel micro-benchmarks, built by kernels.mjs with em++ straight from the library sources (not
-// part of the Embind module). Each bench_* function returns the median seconds of one call.
+// Kernel micro-benchmarks, built by kernels.mjs with em++ straight from the library sources into a
+// module of their own (never part of the Embind module). The bench_* functions return a rate or a
+// time per call (see each) or print a table; all time with the process's CPU clock.
 #include <emscripten/em_js.h>
 #include <emscripten/emscripten.h>
 #include <wasm_simd128.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
 #include <vector>
 
 #include "core/tensor.h"
 #include "kernels/conv.h"
 #include "kernels/eltwise.h"
-#include "kernels/pool.h"
 #include "kernels/gemm.h"
+#include "kernels/pool.h"
 #include "layers/layer.h"
 #include "train/loss.h"
 #include "train/model.h"
 
 using namespace wasmcnn;
+
+// Counts operator new calls, to check that a training step allocates nothing once its buffers are
+// sized.
+static size_t g_news = 0;
+void* operator new(size_t n) {
+  ++g_news;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 // The process's CPU time in ms (user + system): unlike the wall clock, not inflated by other
 // processes sharing the core, which on this shared machine is the difference between a usable
@@ -29,16 +43,18 @@ EM_JS(double, cpu_ms, (), {
 
 namespace {
 
+// Seconds per call of f: the best of `runs` timed runs of `reps` calls. The minimum, not the
+// median: other processes on this machine only ever add time, so the fastest run is the one that
+// measures the code.
 template <class F>
-double median_seconds(int runs, int reps, F&& f) {
-  std::vector<double> t;
+double best_seconds(int runs, int reps, F&& f) {
+  double best = 1e30;
   for (int r = 0; r < runs; ++r) {
     double t0 = cpu_ms();
     for (int i = 0; i < reps; ++i) f();
-    t.push_back((cpu_ms() - t0) / 1e3 / reps);
+    best = std::min(best, (cpu_ms() - t0) / 1e3 / reps);
   }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  return best;
 }
 
 std::vector<float> noise(size_t n, unsigned seed) {
@@ -91,14 +107,16 @@ EMSCRIPTEN_KEEPALIVE double bench_peak() {
     peak_4x8(10, a.data(), b.data(), k, out);
     sink = sink + out[0];
   }
-  double s = median_seconds(7, 1, [&] {
+  double s = best_seconds(7, 1, [&] {
     peak_4x8(reps, a.data(), b.data(), k, out);
     sink = sink + out[0];  // keeps the call alive
   });
   return 2.0 * 4 * 8 * k * reps / s / 1e9;
 }
 
-// One GEMM call C[m,n] = op(A) op(B) as the layers issue it; returns GFLOP/s.
+// One call of the general kernels::gemm entry point, C[m,n] = op(A) op(B) (trans_b includes
+// transposing B), with the shapes LeNet-5's layers multiply; returns GFLOP/s. The same call exists
+// in the last commit's tree, so --src compares like with like.
 EMSCRIPTEN_KEEPALIVE double bench_gemm(int ta, int tb, int m, int n, int k) {
   std::vector<float> a = noise(size_t(m) * k, 3), b = noise(size_t(k) * n, 4), c(size_t(m) * n);
   std::vector<float> work(kernels::gemm_workspace_floats(m, n, k) + 4);
@@ -109,7 +127,7 @@ EMSCRIPTEN_KEEPALIVE double bench_gemm(int ta, int tb, int m, int n, int k) {
     kernels::gemm(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, false, c.data(), n, work.data());
   };
   for (int i = 0; i < 3 * reps; ++i) call();
-  return flops / median_seconds(7, reps, call) / 1e9;
+  return flops / best_seconds(7, reps, call) / 1e9;
 }
 
 // im2col / col2im of one batch (n images) with the LeNet conv geometries; returns microseconds.
@@ -126,7 +144,7 @@ EMSCRIPTEN_KEEPALIVE double bench_im2col(int which, int backward, int n) {
         kernels::im2col(g, x.data() + i * in, col.data() + i * rows * g.patch());
   };
   for (int i = 0; i < 20; ++i) call();
-  return 1e6 * median_seconds(7, 5, call);
+  return 1e6 * best_seconds(7, 5, call);
 }
 
 #if __has_include("kernels/gemm_tiles.h")
@@ -150,7 +168,7 @@ EMSCRIPTEN_KEEPALIVE double bench_conv(int which, int kind, int n) {
       kernels::conv2d_backward_input(g, n, oc, dz.data(), w.data(), dx.data(), work.data());
   };
   for (int i = 0; i < 50; ++i) call();
-  return 2.0 * pixels * g.patch() * oc * n / median_seconds(9, 5, call) / 1e9;
+  return 2.0 * pixels * g.patch() * oc * n / best_seconds(9, 5, call) / 1e9;
 }
 #endif
 
@@ -176,12 +194,13 @@ EMSCRIPTEN_KEEPALIVE double bench_misc(int which) {
     }
   };
   for (int i = 0; i < 50; ++i) call();
-  return 1e6 * median_seconds(9, 10, call);
+  return 1e6 * best_seconds(9, 10, call);
 }
 
 // Per-layer forward / backward time of a LeNet-5 training step (batch n), in microseconds,
-// printed as a table. Mirrors Model::train_batch layer by layer.
-EMSCRIPTEN_KEEPALIVE void bench_lenet_layers(int n) {
+// printed as a table. Mirrors Model::train_batch layer by layer; with train = 0 it runs the forward
+// pass only, in inference mode, as Model::predict does.
+EMSCRIPTEN_KEEPALIVE void bench_lenet_layers(int n, int train) {
   Model m({28, 28, 1}, 7);
   auto add = [&](const char* type, auto&& set) {
     LayerConfig c;
@@ -204,16 +223,20 @@ EMSCRIPTEN_KEEPALIVE void bench_lenet_layers(int n) {
   std::vector<float> x = noise(size_t(n) * 784, 5), t(n);
   for (size_t i = 0; i < x.size(); ++i) acts[0][i] = x[i] + 0.5f;
   for (int i = 0; i < n; ++i) t[i] = float(i % 10);
-  Context ctx{true, &m.rng()};
+  Context ctx{train != 0, &m.rng()};
   std::vector<double> fwd(L), bwd(L);
+  std::vector<size_t> news_f(L), news_b(L);
   double loss_t = 0;
   const int steps = 400, warm = 100;
   for (int s = 0; s < steps + warm; ++s) {
     for (size_t i = 0; i < L; ++i) {
       double t0 = cpu_ms();
+      const size_t n0 = g_news;
       m.layer(i).forward(acts[i], acts[i + 1], ctx);
       if (s >= warm) fwd[i] += cpu_ms() - t0;
+      if (s == steps + warm - 1) news_f[i] = g_news - n0;
     }
+    if (!train) continue;
     double t0 = cpu_ms();
     const Tensor* logits = m.layer(L - 1).logits(acts[L - 1]);
     m.layer(L - 1).set_grad_is_logits(true);
@@ -221,24 +244,37 @@ EMSCRIPTEN_KEEPALIVE void bench_lenet_layers(int n) {
     if (s >= warm) loss_t += cpu_ms() - t0;
     for (size_t i = L; i-- > 0;) {
       double t1 = cpu_ms();
+      const size_t n0 = g_news;
       m.layer(i).backward(acts[i], acts[i + 1], grads[i + 1], i ? &grads[i] : nullptr, ctx);
       if (s >= warm) bwd[i] += cpu_ms() - t1;
+      if (s == steps + warm - 1) news_b[i] = g_news - n0;
     }
   }
   // The whole step as the model runs it, for comparison with the sum of the parts.
   std::vector<float> xs(x.size());
   for (size_t i = 0; i < x.size(); ++i) xs[i] = x[i] + 0.5f;
-  for (int s = 0; s < warm; ++s) m.train_batch(xs.data(), t.data(), n);
-  double whole = median_seconds(7, 40, [&] { m.train_batch(xs.data(), t.data(), n); });
-  std::printf("Model::train_batch: %.1f us per step -> %.0f img/s\n", whole * 1e6, n / whole);
+  if (train) {
+    for (int s = 0; s < warm; ++s) m.train_batch(xs.data(), t.data(), n);
+    double whole = best_seconds(7, 40, [&] { m.train_batch(xs.data(), t.data(), n); });
+    std::printf("Model::train_batch: %.1f us per step -> %.0f img/s\n", whole * 1e6, n / whole);
+    const size_t before = g_news;
+    for (int s = 0; s < 10; ++s) m.train_batch(xs.data(), t.data(), n);
+    std::printf("operator new calls in 10 training steps: %zu\n", g_news - before);
+  } else {
+    for (int s = 0; s < warm; ++s) m.predict(xs.data(), n);
+    double whole = best_seconds(7, 40, [&] { m.predict(xs.data(), n); });
+    std::printf("Model::predict: %.1f us per call -> %.0f img/s\n", whole * 1e6, n / whole);
+  }
   double total = loss_t;
-  std::printf("%-16s %10s %10s   (us per step of %d images, mean of %d steps)\n", "layer", "forward", "backward", n, steps);
+  std::printf("%-16s %10s %10s   (us per step of %d images, mean of %d steps; operator new calls per step)\n", "layer",
+              "forward", "backward", n, steps);
   for (size_t i = 0; i < L; ++i) {
-    std::printf("%-16s %10.1f %10.1f\n", m.layer(i).name().c_str(), 1e3 * fwd[i] / steps, 1e3 * bwd[i] / steps);
+    std::printf("%-16s %10.1f %10.1f   %zu + %zu\n", m.layer(i).name().c_str(), 1e3 * fwd[i] / steps, 1e3 * bwd[i] / steps,
+                news_f[i], news_b[i]);
     total += fwd[i] + bwd[i];
   }
-  std::printf("%-16s %10.1f\n%-16s %10.1f  -> %.0f img/s without the optimizer step\n", "loss", 1e3 * loss_t / steps,
-              "total", 1e3 * total / steps, n / (total / steps / 1e3));
+  std::printf("%-16s %10.1f\n%-16s %10.1f  -> %.0f img/s (layers only)\n", "loss", 1e3 * loss_t / steps, "total",
+              1e3 * total / steps, n / (total / steps / 1e3));
 }
 
 }  // extern "C"

@@ -1,8 +1,12 @@
-// Builds bench/micro/kernels.cpp with em++ (into build/micro/) and prints kernel tables: the
-// f32x4 multiply-add peak, each LeNet-5 GEMM as the layers issue it, and a per-layer breakdown of
-// one training step.
+// Builds bench/micro/kernels.cpp with em++ (into build/micro/) and prints tables: the f32x4
+// multiply-add peak, LeNet-5's GEMM shapes through kernels::gemm, the conv2d_* kernels (this tree
+// only), element-wise and pooling kernels, im2col/col2im, and per-layer breakdowns of a training
+// step (batch 32) and of inference (batch 1 and 256), with operator new calls per layer call.
 //
-//   export NODE_PATH=/usr/share/nodejs; taskset -c 0 node bench/micro/kernels.mjs
+//   export NODE_PATH=/usr/share/nodejs; taskset -c 0 node bench/micro/kernels.mjs [--src other/src]
+//
+// Times are the best of several runs of the process's CPU time (see kernels.cpp). Per-layer times
+// at batch 1 include ~2 us of timer overhead each; the Model::predict line does not.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +51,7 @@ const gemms = [
   ['conv1 fwd (256)', 0, 0, 256 * 784, 6, 25],
   ['conv2 fwd (256)', 0, 0, 256 * 100, 16, 150],
 ];
-console.log('GEMM (as kernels::gemm is called)    m      n      k   GFLOP/s  % of peak');
+console.log('kernels::gemm on LeNet-5 shapes       m      n      k   GFLOP/s  % of peak');
 for (const [name, ta, tb, m, n, k] of gemms) {
   const g = mod._bench_gemm(ta, tb, m, n, k);
   console.log(`${name.padEnd(28)} ${String(m).padStart(7)} ${String(n).padStart(6)} ${String(k).padStart(6)} ${g.toFixed(1).padStart(9)} ${(100 * g / peak).toFixed(0).padStart(9)}%`);
@@ -67,5 +71,6 @@ console.log('');
 for (const [w, b] of [[1, 0], [2, 0], [2, 1]])
   console.log(`${b ? 'col2im' : 'im2col'} conv${w}, ${B} images: ${mod._bench_im2col(w, b, B).toFixed(0)} us`);
 console.log('');
-mod._bench_lenet_layers(B);
-mod._bench_lenet_layers(1);
+mod._bench_lenet_layers(B, 1);
+mod._bench_lenet_layers(1, 0);
+mod._bench_lenet_layers(256, 0);

@@ -10,9 +10,10 @@
 // process's CPU time (user + system), which other processes sharing the core do not inflate; the
 // wall-clock median is printed too and matches it on an idle machine.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const paths = process.argv.slice(2);
+const paths = process.argv.slice(2).map((p) => resolve(p));
 if (!paths.length) paths.push(fileURLToPath(new URL('../../web/lib/wasmcnn_core.mjs', import.meta.url)));
 const RUNS = 11;
 
@@ -51,7 +52,7 @@ const images = new Float32Array(N * 784), labels = new Float32Array(N);
 
 // One module under test: a LeNet-5 and the three workloads, each a function doing one timed run.
 async function setup(path) {
-  const { default: create } = await import(path);
+  const { default: create } = await import(pathToFileURL(path).href);
   const bytes = await readFile(path.replace(/\.mjs$/, '.wasm'));
   const core = await create({
     instantiateWasm(imports, receive) {

@@ -16,7 +16,7 @@ static constexpr size_t kMaxElements = size_t(1) << 28;
 size_t shape_size(const Shape& shape) {
   size_t n = 1;
   for (int d : shape) {
-    check(d >= 0, "negative dimension in shape ", shape_str(shape));
+    if (d < 0) fail("negative dimension in shape ", shape_str(shape));
     if (d != 0 && n > kMaxElements / size_t(d))
       fail("shape ", shape_str(shape), " has more than 2^28 elements");
     n *= size_t(d);
@@ -42,7 +42,7 @@ Shape with_batch(int n, const Shape& sample_shape) {
 void Tensor::Free::operator()(float* p) const { std::free(p); }
 
 Tensor::Tensor(Shape shape) {
-  resize(std::move(shape));
+  resize(shape);
   fill(0.f);
 }
 
@@ -60,17 +60,25 @@ Tensor& Tensor::operator=(const Tensor& other) {
   return *this;
 }
 
-void Tensor::resize(Shape shape) {
-  size_t n = shape_size(shape);
-  check(n <= kMaxElements, "tensor of shape ", shape_str(shape), " is too large");
+void Tensor::resize(const Shape& shape) { resize_dims(shape.data(), shape.size()); }
+
+// Assigns into shape_ in place, so a steady shape costs no allocation.
+void Tensor::resize_dims(const int* dims, size_t rank) {
+  size_t n = 1;
+  for (size_t i = 0; i < rank; ++i) {
+    if (dims[i] < 0) fail("negative dimension in shape ", shape_str(Shape(dims, dims + rank)));
+    if (dims[i] != 0 && n > kMaxElements / size_t(dims[i]))
+      fail("shape ", shape_str(Shape(dims, dims + rank)), " has more than 2^28 elements");
+    n *= size_t(dims[i]);
+  }
   if (n > capacity_) {
     size_t bytes = ((n * sizeof(float)) + 15) & ~size_t(15);
     void* p = std::aligned_alloc(16, bytes);
-    if (!p) fail("out of memory allocating a tensor of shape ", shape_str(shape), " (", bytes, " bytes)");
+    if (!p) fail("out of memory allocating a tensor of shape ", shape_str(Shape(dims, dims + rank)), " (", bytes, " bytes)");
     data_.reset(static_cast<float*>(p));
     capacity_ = n;
   }
-  shape_ = std::move(shape);
+  shape_.assign(dims, dims + rank);
   size_ = n;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -48,11 +49,13 @@ class Tensor {
 
   // Sets the shape; reallocates only when the capacity is too small. Contents are unspecified
   // after a reallocation.
-  void resize(Shape shape);
+  void resize(const Shape& shape);
+  void resize(std::initializer_list<int> dims) { resize_dims(dims.begin(), dims.size()); }
   void fill(float value);
   size_t capacity_bytes() const { return capacity_ * sizeof(float); }
 
  private:
+  void resize_dims(const int* dims, size_t rank);
   struct Free {
     void operator()(float* p) const;
   };

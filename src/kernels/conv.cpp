@@ -1,6 +1,9 @@
 #include "kernels/conv.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "kernels/conv_scratch.h"
 
 namespace wasmcnn::kernels {
 
@@ -48,6 +51,17 @@ void im2col(const ConvGeometry& g, const float* x, float* col) {
   }
 }
 
+size_t conv2d_workspace_floats(const ConvGeometry& g, size_t oc) {
+  using namespace conv_scratch;
+  const size_t patch = g.patch();
+  size_t forward = padded_floats(g) + gemm_nn_workspace_floats(oc, patch);
+  if (direct_c1(g)) forward = std::max(forward, padded_h(g) * direct_c1_width(g));
+  const size_t input = (oc + kInputBlock) * input_grad_ld(g);
+  return std::max(forward, input);
+}
+
+namespace portable {
+
 void col2im(const ConvGeometry& g, const float* col, float* dx) {
   for (int oy = 0; oy < g.oh; ++oy) {
     for (int ox = 0; ox < g.ow; ++ox) {
@@ -64,5 +78,68 @@ void col2im(const ConvGeometry& g, const float* col, float* dx) {
     }
   }
 }
+
+// The input value a receptive field sees at (iy, ix, ch): 0 in the padding.
+static float at(const ConvGeometry& g, const float* x, int iy, int ix, int ch) {
+  return iy < 0 || iy >= g.h || ix < 0 || ix >= g.w ? 0.f : x[(size_t(iy) * g.w + ix) * g.c + ch];
+}
+
+void conv2d_forward(const ConvGeometry& g, size_t n, size_t oc, const float* x, const float* w, const float* b,
+                    bool relu, float* y, float*) {
+  const size_t in_size = size_t(g.h) * g.w * g.c;
+  for (size_t i = 0; i < n; ++i, x += in_size)
+    for (int oy = 0; oy < g.oh; ++oy)
+      for (int ox = 0; ox < g.ow; ++ox, y += oc) {
+        for (size_t o = 0; o < oc; ++o) y[o] = b ? 0.f + b[o] : 0.f;
+        const float* wt = w;
+        for (int ky = 0; ky < g.kh; ++ky)
+          for (int kx = 0; kx < g.kw; ++kx)
+            for (int ch = 0; ch < g.c; ++ch, wt += oc) {
+              const float v = at(g, x, oy * g.sh - g.pad_top + ky, ox * g.sw - g.pad_left + kx, ch);
+              for (size_t o = 0; o < oc; ++o) y[o] += v * wt[o];
+            }
+        if (relu)
+          for (size_t o = 0; o < oc; ++o) y[o] = y[o] > 0.f ? y[o] : 0.f;
+      }
+}
+
+void conv2d_backward_filter(const ConvGeometry& g, size_t n, size_t oc, const float* x, const float* dz, float* dw,
+                            float*) {
+  const size_t in_size = size_t(g.h) * g.w * g.c;
+  std::fill(dw, dw + g.patch() * oc, 0.f);
+  for (size_t i = 0; i < n; ++i, x += in_size)
+    for (int oy = 0; oy < g.oh; ++oy)
+      for (int ox = 0; ox < g.ow; ++ox, dz += oc) {
+        float* d = dw;
+        for (int ky = 0; ky < g.kh; ++ky)
+          for (int kx = 0; kx < g.kw; ++kx)
+            for (int ch = 0; ch < g.c; ++ch, d += oc) {
+              const float v = at(g, x, oy * g.sh - g.pad_top + ky, ox * g.sw - g.pad_left + kx, ch);
+              for (size_t o = 0; o < oc; ++o) d[o] += v * dz[o];
+            }
+      }
+}
+
+void conv2d_backward_input(const ConvGeometry& g, size_t n, size_t oc, const float* dz, const float* w, float* dx,
+                           float*) {
+  const size_t in_size = size_t(g.h) * g.w * g.c;
+  for (size_t i = 0; i < n; ++i, dx += in_size) {
+    std::fill(dx, dx + in_size, 0.f);
+    for (int oy = 0; oy < g.oh; ++oy)
+      for (int ox = 0; ox < g.ow; ++ox, dz += oc) {
+        const float* wt = w;
+        for (int ky = 0; ky < g.kh; ++ky)
+          for (int kx = 0; kx < g.kw; ++kx)
+            for (int ch = 0; ch < g.c; ++ch, wt += oc) {
+              float s = 0.f;
+              for (size_t o = 0; o < oc; ++o) s += dz[o] * wt[o];
+              const int iy = oy * g.sh - g.pad_top + ky, ix = ox * g.sw - g.pad_left + kx;
+              if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) dx[(size_t(iy) * g.w + ix) * g.c + ch] += s;
+            }
+      }
+  }
+}
+
+}  // namespace portable
 
 }  // namespace wasmcnn::kernels

@@ -117,13 +117,42 @@ void bias_add(size_t rows, size_t cols, const float* b, float* y) {
     for (; c < cols; ++c) y[c] += b[c];
   }
 }
+// Column blocks of up to 8 vectors stay in registers while every row streams past, so the sums
+// are not reloaded and stored per row. A block's last vector may cover fewer than 4 columns: its
+// other lanes read the next row (harmless, never stored), except on the last row, which goes
+// through a zero-padded copy so nothing is read past the end of dy.
+template <int NV>
+static void bias_grad_block(size_t rows, size_t cols, size_t c0, size_t width, const float* dy, float* db) {
+  v128_t acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = wasm_f32x4_splat(0.f);
+  const float* p = dy + c0;
+  for (size_t r = 0; r + 1 < rows; ++r, p += cols)
+    for (int v = 0; v < NV; ++v) acc[v] = wasm_f32x4_add(acc[v], wasm_v128_load(p + 4 * v));
+  alignas(16) float last[4 * NV] = {};
+  for (size_t j = 0; j < width; ++j) last[j] = p[j];
+  for (int v = 0; v < NV; ++v) acc[v] = wasm_f32x4_add(acc[v], wasm_v128_load(last + 4 * v));
+  alignas(16) float out[4 * NV];
+  for (int v = 0; v < NV; ++v) wasm_v128_store(out + 4 * v, acc[v]);
+  for (size_t j = 0; j < width; ++j) db[c0 + j] = out[j];
+}
+
 void bias_grad(size_t rows, size_t cols, const float* dy, float* db) {
-  for (size_t c = 0; c < cols; ++c) db[c] = 0.f;
-  for (size_t r = 0; r < rows; ++r, dy += cols) {
-    size_t c = 0;
-    for (; c + 4 <= cols; c += 4)
-      wasm_v128_store(db + c, wasm_f32x4_add(wasm_v128_load(db + c), wasm_v128_load(dy + c)));
-    for (; c < cols; ++c) db[c] += dy[c];
+  if (rows == 0) {
+    for (size_t c = 0; c < cols; ++c) db[c] = 0.f;
+    return;
+  }
+  for (size_t c0 = 0; c0 < cols; c0 += 32) {
+    const size_t width = cols - c0 < 32 ? cols - c0 : 32;
+    switch ((width + 3) / 4) {
+      case 1: bias_grad_block<1>(rows, cols, c0, width, dy, db); break;
+      case 2: bias_grad_block<2>(rows, cols, c0, width, dy, db); break;
+      case 3: bias_grad_block<3>(rows, cols, c0, width, dy, db); break;
+      case 4: bias_grad_block<4>(rows, cols, c0, width, dy, db); break;
+      case 5: bias_grad_block<5>(rows, cols, c0, width, dy, db); break;
+      case 6: bias_grad_block<6>(rows, cols, c0, width, dy, db); break;
+      case 7: bias_grad_block<7>(rows, cols, c0, width, dy, db); break;
+      default: bias_grad_block<8>(rows, cols, c0, width, dy, db); break;
+    }
   }
 }
 void axpy(size_t n, float a, const float* x, float* y) {

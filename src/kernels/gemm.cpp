@@ -1,84 +1,16 @@
 #include "kernels/gemm.h"
 
-#include <cstring>
+#include <algorithm>
+
+#include "kernels/gemm_tiles.h"
 
 namespace wasmcnn::kernels {
 
-namespace {
-
-size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
-
-// Packs op(A) rows into panels of MR: panel[p * MR + r] = op(A)[i0 + r, p], zero-padded.
-void pack_a(bool trans, size_t m, size_t k, const float* a, size_t lda, float* out) {
-  for (size_t i0 = 0; i0 < m; i0 += kGemmMR) {
-    size_t rows = m - i0 < kGemmMR ? m - i0 : kGemmMR;
-    for (size_t p = 0; p < k; ++p) {
-      for (size_t r = 0; r < kGemmMR; ++r)
-        out[r] = r < rows ? (trans ? a[p * lda + i0 + r] : a[(i0 + r) * lda + p]) : 0.f;
-      out += kGemmMR;
-    }
-  }
-}
-
-// Packs op(B) columns into panels of NR: panel[p * NR + c] = op(B)[p, j0 + c], zero-padded.
-void pack_b(bool trans, size_t n, size_t k, const float* b, size_t ldb, float* out) {
-  for (size_t j0 = 0; j0 < n; j0 += kGemmNR) {
-    size_t cols = n - j0 < kGemmNR ? n - j0 : kGemmNR;
-    for (size_t p = 0; p < k; ++p) {
-      if (!trans && cols == kGemmNR) {
-        std::memcpy(out, b + p * ldb + j0, kGemmNR * sizeof(float));
-      } else {
-        for (size_t c = 0; c < kGemmNR; ++c)
-          out[c] = c < cols ? (trans ? b[(j0 + c) * ldb + p] : b[p * ldb + j0 + c]) : 0.f;
-      }
-      out += kGemmNR;
-    }
-  }
-}
-
-// Writes an MR x NR tile (row-major in `tile`) to C, clipped to rows x cols.
-void store_tile(const float* tile, size_t rows, size_t cols, bool accumulate, float* c, size_t ldc) {
-  for (size_t r = 0; r < rows; ++r)
-    for (size_t j = 0; j < cols; ++j)
-      c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r * kGemmNR + j] : tile[r * kGemmNR + j];
-}
-
-template <class MicroKernel>
-void gemm_packed(MicroKernel micro, bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
-                 const float* a, size_t lda, const float* b, size_t ldb, bool accumulate, float* c,
-                 size_t ldc, float* work) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (!accumulate)
-      for (size_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, n * sizeof(float));
-    return;
-  }
-  float* pa = work;
-  float* pb = work + round_up(m, kGemmMR) * k;
-  pack_a(trans_a, m, k, a, lda, pa);
-  pack_b(trans_b, n, k, b, ldb, pb);
-  alignas(16) float tile[kGemmMR * kGemmNR];
-  for (size_t j0 = 0; j0 < n; j0 += kGemmNR) {
-    size_t cols = n - j0 < kGemmNR ? n - j0 : kGemmNR;
-    const float* panel_b = pb + (j0 / kGemmNR) * kGemmNR * k;
-    for (size_t i0 = 0; i0 < m; i0 += kGemmMR) {
-      size_t rows = m - i0 < kGemmMR ? m - i0 : kGemmMR;
-      const float* panel_a = pa + (i0 / kGemmMR) * kGemmMR * k;
-      float* c_tile = c + i0 * ldc + j0;
-      if (rows == kGemmMR && cols == kGemmNR) {
-        micro(k, panel_a, panel_b, accumulate, c_tile, ldc);
-      } else {
-        micro(k, panel_a, panel_b, false, tile, kGemmNR);
-        store_tile(tile, rows, cols, accumulate, c_tile, ldc);
-      }
-    }
-  }
-}
-
-}  // namespace
+size_t gemm_nn_workspace_floats(size_t n, size_t k) { return n % kGemmNR ? kGemmNR * (k + 1) : 0; }
 
 size_t gemm_workspace_floats(size_t m, size_t n, size_t k) {
-  return (round_up(m, kGemmMR) + round_up(n, kGemmNR)) * k;
+  (void)m;
+  return k * n + gemm_nn_workspace_floats(n, k);
 }
 
 void gemm_reference(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, const float* a,
@@ -95,22 +27,72 @@ void gemm_reference(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, co
     }
 }
 
+namespace {
+
+// gemm() on top of a twin's gemm_nn, gemm_tn and transpose: op(B) = B^T is materialised in work.
+template <class Nn, class Tn, class Transpose>
+void gemm_general(Nn nn, Tn tn, Transpose transpose, bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
+                  const float* a, size_t lda, const float* b, size_t ldb, bool accumulate, float* c, size_t ldc,
+                  float* work) {
+  if (m == 0 || n == 0) return;
+  if (trans_b) {
+    transpose(n, k, b, ldb, work, n);  // B stored [n,k] -> [k,n]
+    b = work;
+    ldb = n;
+    work += k * n;
+  }
+  if (trans_a)
+    tn(m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+  else
+    nn(m, n, k, a, lda, b, ldb, nullptr, false, accumulate, c, ldc, work);
+}
+
+}  // namespace
+
 namespace portable {
 
-static void micro_4x8(size_t k, const float* pa, const float* pb, bool accumulate, float* c,
-                      size_t ldc) {
-  float acc[kGemmMR][kGemmNR] = {};
-  for (size_t p = 0; p < k; ++p, pa += kGemmMR, pb += kGemmNR)
-    for (size_t r = 0; r < kGemmMR; ++r)
-      for (size_t j = 0; j < kGemmNR; ++j) acc[r][j] += pa[r] * pb[j];
-  for (size_t r = 0; r < kGemmMR; ++r)
-    for (size_t j = 0; j < kGemmNR; ++j)
-      c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+// Loops ordered for cache-friendly native runs; each element of C still sees exactly the sequence
+// of operations gemm.h specifies.
+void gemm_nn(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
+             const float* bias, bool relu, bool accumulate, float* c, size_t ldc, float*) {
+  for (size_t i = 0; i < m; ++i) {
+    float* ci = c + i * ldc;
+    for (size_t j = 0; j < n; ++j) {
+      if (!accumulate) ci[j] = 0.f;
+      if (bias) ci[j] += bias[j];
+    }
+    for (size_t p = 0; p < k; ++p) {
+      const float av = a[i * lda + p];
+      const float* bp = b + p * ldb;
+      for (size_t j = 0; j < n; ++j) ci[j] += av * bp[j];
+    }
+    if (relu)
+      for (size_t j = 0; j < n; ++j) ci[j] = ci[j] > 0.f ? ci[j] : 0.f;
+  }
+}
+
+void gemm_tn(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
+             bool accumulate, float* c, size_t ldc) {
+  if (!accumulate)
+    for (size_t i = 0; i < m; ++i)
+      for (size_t j = 0; j < n; ++j) c[i * ldc + j] = 0.f;
+  for (size_t p = 0; p < k; ++p)
+    for (size_t i = 0; i < m; ++i) {
+      const float av = a[p * lda + i];
+      const float* bp = b + p * ldb;
+      float* ci = c + i * ldc;
+      for (size_t j = 0; j < n; ++j) ci[j] += av * bp[j];
+    }
+}
+
+void transpose(size_t rows, size_t cols, const float* a, size_t lda, float* out, size_t ldo) {
+  for (size_t i = 0; i < rows; ++i)
+    for (size_t j = 0; j < cols; ++j) out[j * ldo + i] = a[i * lda + j];
 }
 
 void gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, const float* a, size_t lda,
           const float* b, size_t ldb, bool accumulate, float* c, size_t ldc, float* work) {
-  gemm_packed(micro_4x8, trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc, work);
+  gemm_general(gemm_nn, gemm_tn, transpose, trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc, work);
 }
 
 }  // namespace portable
@@ -118,43 +100,44 @@ void gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, const float*
 #if WASMCNN_SIMD
 namespace simd {
 
-// 4 rows x 8 columns = 8 accumulators + 2 B vectors + 1 broadcast: 11 live vectors, within the
-// ~12 that V8 keeps in registers.
-static void micro_4x8(size_t k, const float* pa, const float* pb, bool accumulate, float* c,
-                      size_t ldc) {
-  v128_t c00 = wasm_f32x4_splat(0.f), c01 = c00, c10 = c00, c11 = c00;
-  v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (size_t p = 0; p < k; ++p, pa += kGemmMR, pb += kGemmNR) {
-    v128_t b0 = wasm_v128_load(pb);
-    v128_t b1 = wasm_v128_load(pb + 4);
-    v128_t a = wasm_f32x4_splat(pa[0]);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
-    a = wasm_f32x4_splat(pa[1]);
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a, b1));
-    a = wasm_f32x4_splat(pa[2]);
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a, b1));
-    a = wasm_f32x4_splat(pa[3]);
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
-  }
-  v128_t rows[kGemmMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
-  for (size_t r = 0; r < kGemmMR; ++r) {
-    float* cr = c + r * ldc;
-    if (accumulate) {
-      rows[r][0] = wasm_f32x4_add(rows[r][0], wasm_v128_load(cr));
-      rows[r][1] = wasm_f32x4_add(rows[r][1], wasm_v128_load(cr + 4));
+void gemm_nn(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
+             const float* bias, bool relu, bool accumulate, float* c, size_t ldc, float* work) {
+  if (m == 0 || n == 0) return;
+  tiles::nn(m, n, tiles::plain_runs(k), [=](size_t i) { return a + i * lda; }, b, ldb, bias, relu, accumulate, c,
+            ldc, work);
+}
+
+void gemm_tn(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
+             bool accumulate, float* c, size_t ldc) {
+  tiles::tn(m, n, k, tiles::plain_runs(m), [=](size_t p) { return a + p * lda; }, b, ldb, accumulate, c, ldc);
+}
+
+// 4x4 blocks transposed in registers; the ragged right and bottom edges element by element.
+void transpose(size_t rows, size_t cols, const float* a, size_t lda, float* out, size_t ldo) {
+  const size_t rows4 = rows / 4 * 4, cols4 = cols / 4 * 4;
+  for (size_t i = 0; i < rows4; i += 4) {
+    for (size_t j = 0; j < cols4; j += 4) {
+      const float* s = a + i * lda + j;
+      v128_t r0 = wasm_v128_load(s), r1 = wasm_v128_load(s + lda);
+      v128_t r2 = wasm_v128_load(s + 2 * lda), r3 = wasm_v128_load(s + 3 * lda);
+      v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+      v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+      float* d = out + j * ldo + i;
+      wasm_v128_store(d, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+      wasm_v128_store(d + ldo, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+      wasm_v128_store(d + 2 * ldo, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+      wasm_v128_store(d + 3 * ldo, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
     }
-    wasm_v128_store(cr, rows[r][0]);
-    wasm_v128_store(cr + 4, rows[r][1]);
+    for (size_t r = i; r < i + 4; ++r)
+      for (size_t j = cols4; j < cols; ++j) out[j * ldo + r] = a[r * lda + j];
   }
+  for (size_t i = rows4; i < rows; ++i)
+    for (size_t j = 0; j < cols; ++j) out[j * ldo + i] = a[i * lda + j];
 }
 
 void gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, const float* a, size_t lda,
           const float* b, size_t ldb, bool accumulate, float* c, size_t ldc, float* work) {
-  gemm_packed(micro_4x8, trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc, work);
+  gemm_general(gemm_nn, gemm_tn, transpose, trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc, work);
 }
 
 }  // namespace simd

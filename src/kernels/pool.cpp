@@ -38,18 +38,19 @@ void avg_pool_backward(const ConvGeometry& g, PoolMode mode, const float* dy, fl
 namespace portable {
 
 void max_pool_forward(const ConvGeometry& g, const float* x, float* y, int32_t* argmax) {
+  size_t o = 0;
   for (int oy = 0; oy < g.oh; ++oy)
-    for (int ox = 0; ox < g.ow; ++ox, y += g.c, argmax += g.c) {
+    for (int ox = 0; ox < g.ow; ++ox) {
       Window win = window(g, oy, ox);
-      for (int ch = 0; ch < g.c; ++ch) {
+      for (int ch = 0; ch < g.c; ++ch, ++o) {
         int32_t best = int32_t((size_t(win.y0) * g.w + win.x0) * g.c + ch);
         for (int iy = win.y0; iy < win.y1; ++iy)
           for (int ix = win.x0; ix < win.x1; ++ix) {
             int32_t at = int32_t((size_t(iy) * g.w + ix) * g.c + ch);
             if (x[at] > x[best]) best = at;
           }
-        y[ch] = x[best];
-        argmax[ch] = best;
+        y[o] = x[best];
+        if (argmax) argmax[o] = best;
       }
     }
 }
@@ -74,59 +75,119 @@ void avg_pool_forward(const ConvGeometry& g, PoolMode mode, const float* x, floa
 #if WASMCNN_SIMD
 namespace simd {
 
-// Vectorised across channels, which are contiguous in NHWC; the channel tail runs scalar.
-void max_pool_forward(const ConvGeometry& g, const float* x, float* y, int32_t* argmax) {
-  for (int oy = 0; oy < g.oh; ++oy)
-    for (int ox = 0; ox < g.ow; ++ox, y += g.c, argmax += g.c) {
-      Window win = window(g, oy, ox);
-      int ch = 0;
-      for (; ch + 4 <= g.c; ch += 4) {
-        int32_t first = int32_t((size_t(win.y0) * g.w + win.x0) * g.c + ch);
-        v128_t best = wasm_v128_load(x + first);
-        v128_t best_at = wasm_i32x4_add(wasm_i32x4_splat(first), wasm_i32x4_make(0, 1, 2, 3));
-        for (int iy = win.y0; iy < win.y1; ++iy)
-          for (int ix = win.x0; ix < win.x1; ++ix) {
-            int32_t at = int32_t((size_t(iy) * g.w + ix) * g.c + ch);
-            v128_t v = wasm_v128_load(x + at);
-            v128_t gt = wasm_f32x4_gt(v, best);
-            best = wasm_v128_bitselect(v, best, gt);
-            v128_t idx = wasm_i32x4_add(wasm_i32x4_splat(at), wasm_i32x4_make(0, 1, 2, 3));
-            best_at = wasm_v128_bitselect(idx, best_at, gt);
-          }
-        wasm_v128_store(y + ch, best);
-        wasm_v128_store(argmax + ch, best_at);
+namespace {
+
+// One f32x4 of channels [ch, ch + 4) of an output: the max over the window's pixels in scan order
+// and, with kArg, the flat index of the first maximum. The window's pixels lie at x + base +
+// at[i] (channel 0); at[0] = 0 is the initial best, as in the portable loop. kCount > 0 fixes the
+// count at compile time (4 for 2x2 windows) so the loop unrolls.
+template <bool kArg, int kCount>
+inline void max_vec(const float* x, int32_t base, const int32_t* at, int count, int ch, float* y, int32_t* argmax) {
+  if (kCount > 0) count = kCount;
+  const v128_t first = wasm_i32x4_add(wasm_i32x4_splat(base + ch), wasm_i32x4_make(0, 1, 2, 3));
+  v128_t best = wasm_v128_load(x + base + ch), best_at = first;
+  for (int i = 1; i < count; ++i) {
+    const v128_t v = wasm_v128_load(x + base + at[i] + ch);
+    if (kArg) {
+      const v128_t gt = wasm_f32x4_gt(v, best);
+      best_at = wasm_v128_bitselect(wasm_i32x4_add(first, wasm_i32x4_splat(at[i])), best_at, gt);
+    }
+    best = wasm_f32x4_pmax(best, v);  // best < v ? v : best: the first maximum stays, as with gt
+  }
+  wasm_v128_store(y + ch, best);
+  if (kArg) wasm_v128_store(argmax + ch, best_at);
+}
+
+// Vectorised across channels, which are contiguous in NHWC. When c >= 4 and not a multiple of 4,
+// the last vector starts at c - 4 and overlaps the previous one: the overlapped lanes are computed
+// again, identically, instead of running a scalar tail. Only c < 4 runs scalar.
+template <bool kArg>
+void max_pool(const ConvGeometry& g, const float* x, float* y, int32_t* argmax) {
+  const int32_t row = g.w * g.c;
+  const int32_t at2x2[4] = {0, g.c, row, row + g.c};
+  int32_t at[64];  // offsets of a general window's pixels, when it has at most 64
+  // 2x2 windows that never overhang (LeNet's pools): no per-window clipping at all.
+  const bool inside = g.pad_top == 0 && g.pad_left == 0 && (g.oh - 1) * g.sh + g.kh <= g.h &&
+                      (g.ow - 1) * g.sw + g.kw <= g.w;
+  if (inside && g.kh == 2 && g.kw == 2 && g.c >= 4) {
+    for (int oy = 0; oy < g.oh; ++oy)
+      for (int ox = 0; ox < g.ow; ++ox) {
+        const size_t o = (size_t(oy) * g.ow + ox) * g.c;
+        const int32_t base = int32_t((size_t(oy) * g.sh * g.w + size_t(ox) * g.sw) * g.c);
+        int32_t* ao = kArg ? argmax + o : nullptr;
+        int ch = 0;
+        for (; ch + 4 <= g.c; ch += 4) max_vec<kArg, 4>(x, base, at2x2, 4, ch, y + o, ao);
+        if (ch < g.c) max_vec<kArg, 4>(x, base, at2x2, 4, g.c - 4, y + o, ao);
       }
-      for (; ch < g.c; ++ch) {
-        int32_t best = int32_t((size_t(win.y0) * g.w + win.x0) * g.c + ch);
+    return;
+  }
+  for (int oy = 0; oy < g.oh; ++oy)
+    for (int ox = 0; ox < g.ow; ++ox) {
+      const size_t o = (size_t(oy) * g.ow + ox) * g.c;
+      const Window win = window(g, oy, ox);
+      float* yo = y + o;
+      int32_t* ao = kArg ? argmax + o : nullptr;
+      const int32_t base = int32_t((size_t(win.y0) * g.w + win.x0) * g.c);
+      if (g.c >= 4 && win.y1 - win.y0 == 2 && win.x1 - win.x0 == 2) {
+        int ch = 0;
+        for (; ch + 4 <= g.c; ch += 4) max_vec<kArg, 4>(x, base, at2x2, 4, ch, yo, ao);
+        if (ch < g.c) max_vec<kArg, 4>(x, base, at2x2, 4, g.c - 4, yo, ao);
+        continue;
+      }
+      if (g.c >= 4 && win.count() <= 64) {
+        int count = 0;
+        for (int iy = win.y0; iy < win.y1; ++iy)
+          for (int ix = win.x0; ix < win.x1; ++ix) at[count++] = int32_t((size_t(iy) * g.w + ix) * g.c) - base;
+        int ch = 0;
+        for (; ch + 4 <= g.c; ch += 4) max_vec<kArg, 0>(x, base, at, count, ch, yo, ao);
+        if (ch < g.c) max_vec<kArg, 0>(x, base, at, count, g.c - 4, yo, ao);
+        continue;
+      }
+      for (int ch = 0; ch < g.c; ++ch) {
+        int32_t best = base + ch;
         for (int iy = win.y0; iy < win.y1; ++iy)
           for (int ix = win.x0; ix < win.x1; ++ix) {
-            int32_t at = int32_t((size_t(iy) * g.w + ix) * g.c + ch);
-            if (x[at] > x[best]) best = at;
+            int32_t a = int32_t((size_t(iy) * g.w + ix) * g.c + ch);
+            if (x[a] > x[best]) best = a;
           }
-        y[ch] = x[best];
-        argmax[ch] = best;
+        yo[ch] = x[best];
+        if (kArg) ao[ch] = best;
       }
     }
+}
+
+}  // namespace
+
+void max_pool_forward(const ConvGeometry& g, const float* x, float* y, int32_t* argmax) {
+  if (argmax)
+    max_pool<true>(g, x, y, argmax);
+  else
+    max_pool<false>(g, x, y, nullptr);
 }
 
 void avg_pool_forward(const ConvGeometry& g, PoolMode mode, const float* x, float* y) {
   for (int oy = 0; oy < g.oh; ++oy)
     for (int ox = 0; ox < g.ow; ++ox, y += g.c) {
-      Window win = window(g, oy, ox);
-      float s = pool_scale(mode, win);
-      int ch = 0;
-      for (; ch + 4 <= g.c; ch += 4) {
+      const Window win = window(g, oy, ox);
+      const v128_t s = wasm_f32x4_splat(pool_scale(mode, win));
+      auto vec = [&](int ch) {
         v128_t acc = wasm_f32x4_splat(0.f);
         for (int iy = win.y0; iy < win.y1; ++iy)
           for (int ix = win.x0; ix < win.x1; ++ix)
             acc = wasm_f32x4_add(acc, wasm_v128_load(x + (size_t(iy) * g.w + ix) * g.c + ch));
-        wasm_v128_store(y + ch, wasm_f32x4_mul(acc, wasm_f32x4_splat(s)));
+        wasm_v128_store(y + ch, wasm_f32x4_mul(acc, s));
+      };
+      int ch = 0;
+      for (; ch + 4 <= g.c; ch += 4) vec(ch);
+      if (ch < g.c && g.c >= 4) {
+        vec(g.c - 4);
+        continue;
       }
       for (; ch < g.c; ++ch) {
         float acc = 0.f;
         for (int iy = win.y0; iy < win.y1; ++iy)
           for (int ix = win.x0; ix < win.x1; ++ix) acc += x[(size_t(iy) * g.w + ix) * g.c + ch];
-        y[ch] = acc * s;
+        y[ch] = acc * pool_scale(mode, win);
       }
     }
 }

@@ -13,7 +13,8 @@
 
 namespace wasmcnn::kernels {
 
-// argmax[o] receives the flat index into x of the winning element of output o (first on ties).
+// argmax[o] receives the flat index into x of the winning element of output o (first on ties);
+// argmax may be null (inference), and then only y is written.
 WASMCNN_KERNEL(void, max_pool_forward, (const ConvGeometry& g, const float* x, float* y, int32_t* argmax),
                (g, x, y, argmax))
 // dx += scatter of dy through argmax.

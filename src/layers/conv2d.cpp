@@ -1,15 +1,11 @@
 // Conv2D: y = act(im2col(x) * kernel + bias), kernel HWIO [kh, kw, ic, oc] as in Keras.
 //
-// The batch is processed in chunks of images whose im2col matrix fits kColBudget floats, so the
-// scratch memory stays bounded whatever the batch size. backward() rebuilds the im2col matrix
-// instead of keeping it from forward(): the copy is cheap next to the GEMMs and saves memory.
-#include <algorithm>
-#include <cstring>
+// The conv2d_* kernels read receptive fields in place (no im2col matrix), apply the bias and a
+// ReLU as they store, and take their scratch from work_, sized for one image whatever the batch.
 
 #include "core/check.h"
 #include "kernels/conv.h"
 #include "kernels/eltwise.h"
-#include "kernels/gemm.h"
 #include "layers/activation.h"
 #include "layers/init.h"
 #include "layers/layer.h"
@@ -17,8 +13,6 @@
 
 namespace wasmcnn {
 namespace {
-
-constexpr size_t kColBudget = size_t(1) << 18;  // floats (1 MiB)
 
 class Conv2D final : public Layer {
  public:
@@ -68,18 +62,11 @@ class Conv2D final : public Layer {
     const int n = x.dim(0), oc = config_.filters;
     Tensor& z = act_ == Activation::Softmax ? z_ : y;
     z.resize({n, geo_.oh, geo_.ow, oc});
-    const size_t pixels = size_t(geo_.oh) * geo_.ow, k = geo_.patch();
-    const int chunk = images_per_chunk();
-    reserve_scratch(chunk, false);
-    for (int i0 = 0; i0 < n; i0 += chunk) {
-      const int m = std::min(chunk, n - i0);
-      for (int i = 0; i < m; ++i) kernels::im2col(geo_, image(x, i0 + i), col_.data() + i * pixels * k);
-      float* out = z.data() + size_t(i0) * pixels * oc;
-      kernels::gemm(false, false, m * pixels, oc, k, col_.data(), k, kernel_.w.data(), oc, false, out, oc,
-                    work_.data());
-    }
-    if (config_.use_bias) kernels::bias_add(size_t(n) * pixels, oc, bias_.w.data(), z.data());
-    activation_forward(act_, z, y);
+    reserve_work();
+    const bool fuse_relu = act_ == Activation::Relu;
+    kernels::conv2d_forward(geo_, n, oc, x.data(), kernel_.w.data(), config_.use_bias ? bias_.w.data() : nullptr,
+                            fuse_relu, z.data(), work_.data());
+    if (!fuse_relu) activation_forward(act_, z, y);
   }
 
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
@@ -89,31 +76,13 @@ class Conv2D final : public Layer {
       activation_backward(act_, y, dy, dz_);
       dz = &dz_;
     }
-    const size_t pixels = size_t(geo_.oh) * geo_.ow, k = geo_.patch();
-    const size_t in_size = size_t(geo_.h) * geo_.w * geo_.c;
-    const int chunk = images_per_chunk();
-    reserve_scratch(chunk, dx != nullptr);
+    reserve_work();
+    kernels::conv2d_backward_filter(geo_, n, oc, x.data(), dz->data(), kernel_.dw.data(), work_.data());
+    if (config_.use_bias) kernels::bias_grad(size_t(n) * geo_.oh * geo_.ow, oc, dz->data(), bias_.dw.data());
     if (dx) {
       dx->resize(x.shape());
-      dx->fill(0.f);
+      kernels::conv2d_backward_input(geo_, n, oc, dz->data(), kernel_.w.data(), dx->data(), work_.data());
     }
-    for (int i0 = 0; i0 < n; i0 += chunk) {
-      const int m = std::min(chunk, n - i0);
-      const size_t rows = m * pixels;
-      const float* dz_chunk = dz->data() + size_t(i0) * pixels * oc;
-      for (int i = 0; i < m; ++i) kernels::im2col(geo_, image(x, i0 + i), col_.data() + i * pixels * k);
-      // dkernel[k, oc] (+)= col^T[k, rows] * dz[rows, oc]
-      kernels::gemm(true, false, k, oc, rows, col_.data(), k, dz_chunk, oc, i0 > 0, kernel_.dw.data(), oc,
-                    work_.data());
-      if (dx) {
-        // dcol[rows, k] = dz[rows, oc] * kernel^T[oc, k]
-        kernels::gemm(false, true, rows, k, oc, dz_chunk, oc, kernel_.w.data(), oc, false, col_.data(), k,
-                      work_.data());
-        for (int i = 0; i < m; ++i)
-          kernels::col2im(geo_, col_.data() + i * pixels * k, dx->data() + size_t(i0 + i) * in_size);
-      }
-    }
-    if (config_.use_bias) kernels::bias_grad(size_t(n) * pixels, oc, dz->data(), bias_.dw.data());
   }
 
   std::vector<Param*> params() override {
@@ -123,26 +92,15 @@ class Conv2D final : public Layer {
   const Tensor* logits(const Tensor&) const override { return act_ == Activation::Softmax ? &z_ : nullptr; }
 
  private:
-  const float* image(const Tensor& x, int i) const {
-    return x.data() + size_t(i) * geo_.h * geo_.w * geo_.c;
-  }
-  int images_per_chunk() const {
-    size_t per_image = size_t(geo_.oh) * geo_.ow * geo_.patch();
-    return int(std::max<size_t>(1, kColBudget / std::max<size_t>(per_image, 1)));
-  }
-  void reserve_scratch(int chunk, bool need_dx) {
-    const size_t rows = size_t(chunk) * geo_.oh * geo_.ow, k = geo_.patch(), oc = size_t(config_.filters);
-    col_.resize({int(rows * k)});
-    size_t work = kernels::gemm_workspace_floats(rows, oc, k);
-    work = std::max(work, kernels::gemm_workspace_floats(k, oc, rows));
-    if (need_dx) work = std::max(work, kernels::gemm_workspace_floats(rows, k, oc));
+  void reserve_work() {
+    const size_t work = kernels::conv2d_workspace_floats(geo_, size_t(config_.filters));
     if (work_.size() < work) work_.resize({int(work)});
   }
 
   Activation act_;
   kernels::ConvGeometry geo_{};
   Param kernel_, bias_;
-  Tensor z_, dz_, col_, work_;
+  Tensor z_, dz_, work_;
 };
 
 }  // namespace

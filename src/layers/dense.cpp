@@ -1,4 +1,7 @@
 // Dense: y = act(x * kernel + bias), kernel [in, units] as in Keras.
+//
+// The forward product reads the kernel in place with the bias (and a ReLU) applied as the GEMM
+// stores its tiles. backward() transposes the kernel once per call for dx = dz * kernel^T.
 #include <algorithm>
 
 #include "core/check.h"
@@ -51,10 +54,11 @@ class Dense final : public Layer {
     const int n = x.dim(0), u = config_.units;
     Tensor& z = act_ == Activation::Softmax ? z_ : y;
     z.resize({n, u});
-    reserve(n, false);
-    kernels::gemm(false, false, n, u, in_, x.data(), in_, kernel_.w.data(), u, false, z.data(), u, work_.data());
-    if (config_.use_bias) kernels::bias_add(n, u, bias_.w.data(), z.data());
-    activation_forward(act_, z, y);
+    reserve(false);
+    const bool fuse_relu = act_ == Activation::Relu;
+    kernels::gemm_nn(n, u, in_, x.data(), in_, kernel_.w.data(), u, config_.use_bias ? bias_.w.data() : nullptr,
+                     fuse_relu, false, z.data(), u, work_.data());
+    if (!fuse_relu) activation_forward(act_, z, y);
   }
 
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
@@ -64,14 +68,17 @@ class Dense final : public Layer {
       activation_backward(act_, y, dy, dz_);
       dz = &dz_;
     }
-    reserve(n, dx != nullptr);
+    reserve(dx != nullptr);
     // dkernel[in, u] = x^T[in, n] * dz[n, u]
-    kernels::gemm(true, false, in_, u, n, x.data(), in_, dz->data(), u, false, kernel_.dw.data(), u, work_.data());
+    kernels::gemm_tn(in_, u, n, x.data(), in_, dz->data(), u, false, kernel_.dw.data(), u);
     if (config_.use_bias) kernels::bias_grad(n, u, dz->data(), bias_.dw.data());
     if (dx) {
       dx->resize(x.shape());
       // dx[n, in] = dz[n, u] * kernel^T[u, in]
-      kernels::gemm(false, true, n, in_, u, dz->data(), u, kernel_.w.data(), u, false, dx->data(), in_, work_.data());
+      float* kernel_t = work_.data();
+      kernels::transpose(in_, u, kernel_.w.data(), u, kernel_t, in_);
+      kernels::gemm_nn(n, in_, u, dz->data(), u, kernel_t, in_, nullptr, false, false, dx->data(), in_,
+                       kernel_t + size_t(in_) * u);
     }
   }
 
@@ -82,10 +89,11 @@ class Dense final : public Layer {
   const Tensor* logits(const Tensor&) const override { return act_ == Activation::Softmax ? &z_ : nullptr; }
 
  private:
-  void reserve(int n, bool need_dx) {
-    size_t work = std::max(kernels::gemm_workspace_floats(n, config_.units, in_),
-                           kernels::gemm_workspace_floats(in_, config_.units, n));
-    if (need_dx) work = std::max(work, kernels::gemm_workspace_floats(n, in_, config_.units));
+  // work_: the forward GEMM's edge panel; in backward, kernel^T followed by that GEMM's edge panel.
+  void reserve(bool need_dx) {
+    const size_t u = size_t(config_.units), in = size_t(in_);
+    size_t work = kernels::gemm_nn_workspace_floats(u, in);
+    if (need_dx) work = std::max(work, in * u + kernels::gemm_nn_workspace_floats(in, u));
     if (work_.size() < work) work_.resize({int(work)});
   }
 

@@ -32,16 +32,19 @@ class Pool2D final : public Layer {
     return {geo_.oh, geo_.ow, geo_.c};
   }
 
-  void forward(const Tensor& x, Tensor& y, Context&) override {
+  // Max pooling records each output's argmax for backward() only when training; after an
+  // inference forward, backward() recomputes it from x.
+  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
     const int n = x.dim(0);
     y.resize({n, geo_.oh, geo_.ow, geo_.c});
     const size_t in_size = size_t(geo_.h) * geo_.w * geo_.c, out_size = size_t(geo_.oh) * geo_.ow * geo_.c;
-    if (kind_ == PoolKind::Max) argmax_.resize(size_t(n) * out_size);
+    have_argmax_ = kind_ == PoolKind::Max && ctx.training;
+    if (have_argmax_) argmax_.resize(size_t(n) * out_size);
     for (int i = 0; i < n; ++i) {
       const float* xi = x.data() + i * in_size;
       float* yi = y.data() + i * out_size;
       if (kind_ == PoolKind::Max)
-        kernels::max_pool_forward(geo_, xi, yi, argmax_.data() + i * out_size);
+        kernels::max_pool_forward(geo_, xi, yi, have_argmax_ ? argmax_.data() + i * out_size : nullptr);
       else
         kernels::avg_pool_forward(geo_, mode(), xi, yi);
     }
@@ -53,6 +56,13 @@ class Pool2D final : public Layer {
     dx->resize(x.shape());
     dx->fill(0.f);
     const size_t in_size = size_t(geo_.h) * geo_.w * geo_.c, out_size = size_t(geo_.oh) * geo_.ow * geo_.c;
+    if (kind_ == PoolKind::Max && !have_argmax_) {
+      argmax_.resize(size_t(n) * out_size);
+      scratch_.resize(out_size);
+      for (int i = 0; i < n; ++i)
+        kernels::max_pool_forward(geo_, x.data() + i * in_size, scratch_.data(), argmax_.data() + i * out_size);
+      have_argmax_ = true;
+    }
     for (int i = 0; i < n; ++i) {
       float* dxi = dx->data() + i * in_size;
       const float* dyi = dy.data() + i * out_size;
@@ -69,6 +79,8 @@ class Pool2D final : public Layer {
   PoolKind kind_;
   kernels::ConvGeometry geo_{};
   std::vector<int32_t> argmax_;
+  std::vector<float> scratch_;
+  bool have_argmax_ = false;
 };
 
 // [h, w, c] -> [c], the mean over all pixels of each channel.

@@ -84,6 +84,7 @@ Layer& Model::add(const LayerConfig& given) {
     fail(prefix, ": ", e.what(), " (input shape ", shape_str(layer->input_shape_), ")");
   }
   layers_.push_back(std::move(layer));
+  refresh_slots();
   acts_.resize(layers_.size() + 1);
   grads_.resize(layers_.size() + 1);
   if (optimizer_) optimizer_->reset();
@@ -93,6 +94,7 @@ Layer& Model::add(const LayerConfig& given) {
 void Model::pop() {
   check(!layers_.empty(), "model: pop() on a model with no layers");
   layers_.pop_back();
+  refresh_slots();
   acts_.resize(layers_.size() + 1);
   grads_.resize(layers_.size() + 1);
   if (optimizer_) optimizer_->reset();
@@ -188,8 +190,7 @@ const Tensor& Model::predict(const float* x, int n) {
   const size_t in_size = sample_size(), out_size = shape_size(output_shape());
   for (int i0 = 0; i0 < n; i0 += kPredictChunk) {
     const int m = std::min(kPredictChunk, n - i0);
-    acts_[0].resize(with_batch(m, input_shape_));
-    std::memcpy(acts_[0].data(), x + size_t(i0) * in_size, size_t(m) * in_size * sizeof(float));
+    stage_input(x + size_t(i0) * in_size, m);
     forward(m, false);
     // Finite weights can still overflow (after a divergence, or huge imported weights): say so
     // rather than hand back NaN as if it were a prediction.
@@ -208,43 +209,48 @@ const Tensor& Model::activation(size_t i) const {
 
 double Model::penalty() const {
   double total = 0;
-  for (auto& l : layers_)
-    for (Param* p : l->params()) {
-      if (p->l1 == 0.f && p->l2 == 0.f) continue;
-      double s1 = 0, s2 = 0;
-      for (size_t i = 0; i < p->w.size(); ++i) {
-        s1 += std::fabs(p->w[i]);
-        s2 += double(p->w[i]) * p->w[i];
-      }
-      total += p->l1 * s1 + p->l2 * s2;
+  for (const Slot& slot : slots_) {
+    const Param* p = slot.param;
+    if (p->l1 == 0.f && p->l2 == 0.f) continue;
+    double s1 = 0, s2 = 0;
+    for (size_t i = 0; i < p->w.size(); ++i) {
+      s1 += std::fabs(p->w[i]);
+      s2 += double(p->w[i]) * p->w[i];
     }
+    total += p->l1 * s1 + p->l2 * s2;
+  }
   return total;
 }
 
 void Model::add_penalty_gradients() {
-  for (auto& l : layers_)
-    for (Param* p : l->params()) {
-      if ((p->l1 == 0.f && p->l2 == 0.f) || !l->trainable()) continue;
-      for (size_t i = 0; i < p->w.size(); ++i) {
-        const float w = p->w[i];
-        p->dw[i] += p->l1 * float((w > 0) - (w < 0)) + 2.f * p->l2 * w;
-      }
+  for (const Slot& slot : slots_) {
+    Param* p = slot.param;
+    if ((p->l1 == 0.f && p->l2 == 0.f) || !slot.layer->trainable()) continue;
+    for (size_t i = 0; i < p->w.size(); ++i) {
+      const float w = p->w[i];
+      p->dw[i] += p->l1 * float((w > 0) - (w < 0)) + 2.f * p->l2 * w;
     }
+  }
 }
 
-std::vector<Slot> Model::slots() {
-  std::vector<Slot> s;
+void Model::refresh_slots() {
+  slots_.clear();
   for (auto& l : layers_)
-    for (Param* p : l->params()) s.push_back({p, l.get()});
-  return s;
+    for (Param* p : l->params()) slots_.push_back({p, l.get()});
+}
+
+void Model::stage_input(const float* x, int n) {
+  batch_shape_.assign(1, n);
+  batch_shape_.insert(batch_shape_.end(), input_shape_.begin(), input_shape_.end());
+  acts_[0].resize(batch_shape_);
+  if (x) std::memcpy(acts_[0].data(), x, size_t(n) * sample_size() * sizeof(float));
 }
 
 BatchResult Model::evaluate_batch(const float* x, const float* t, int n) {
   optimizer();
   check_inputs(x, n, "evaluate");
   check_targets(t, n);
-  acts_[0].resize(with_batch(n, input_shape_));
-  std::memcpy(acts_[0].data(), x, size_t(n) * sample_size() * sizeof(float));
+  stage_input(x, n);
   forward(n, false);
   Layer& last = *layers_.back();
   LossValue lv = compute_loss(loss_, acts_.back(), last.logits(acts_[layers_.size() - 1]), t, nullptr);
@@ -281,12 +287,10 @@ BatchResult Model::train_batch(const float* x, const float* t, int n) {
   check_inputs(x, n, "fit");
   check_targets(t, n);
   const size_t L = layers_.size();
-  acts_[0].resize(with_batch(n, input_shape_));
   // Augmentation reads the caller's batch and writes acts_[0]: no scratch, no extra copy.
-  if (augment_enabled(augment_))
-    augment_batch(augment_, n, input_shape_[0], input_shape_[1], input_shape_[2], x, acts_[0].data(), rng_);
-  else
-    std::memcpy(acts_[0].data(), x, size_t(n) * sample_size() * sizeof(float));
+  const bool augment = augment_enabled(augment_);
+  stage_input(augment ? nullptr : x, n);
+  if (augment) augment_batch(augment_, n, input_shape_[0], input_shape_[1], input_shape_[2], x, acts_[0].data(), rng_);
   forward(n, true);
 
   Layer& last = *layers_.back();
@@ -305,18 +309,21 @@ BatchResult Model::train_batch(const float* x, const float* t, int n) {
   // Gradients flow down to the first layer that has something to train: below it (a frozen
   // base when fine-tuning) backward would compute nothing that is used.
   size_t first = L;
-  for (size_t i = 0; i < L && first == L; ++i)
-    if (layers_[i]->trainable() && !layers_[i]->params().empty()) first = i;
+  for (const Slot& slot : slots_)
+    if (slot.layer->trainable()) {
+      for (first = 0; layers_[first].get() != slot.layer; ++first) {
+      }
+      break;
+    }
   for (size_t i = L; i-- > first;)
     layers_[i]->backward(acts_[i], acts_[i + 1], grads_[i + 1], i > first ? &grads_[i] : nullptr, ctx);
   add_penalty_gradients();
-  std::vector<Slot> s = slots();
-  for (const Slot& slot : s)
+  for (const Slot& slot : slots_)
     if (slot.layer->trainable() && !kernels::all_finite(slot.param->dw.size(), slot.param->dw.data())) {
       r.finite = false;
       return r;
     }
-  optimizer_->step(s);
+  optimizer_->step(slots_);
   return r;
 }
 

@@ -89,7 +89,8 @@ class Model {
   void forward(int n, bool training);
   double penalty() const;
   void add_penalty_gradients();
-  std::vector<Slot> slots();
+  void refresh_slots();
+  void stage_input(const float* x, int n);  // acts_[0] = x (or left for the caller when x is null)
 
   Shape input_shape_;
   uint64_t seed_;
@@ -98,6 +99,8 @@ class Model {
   std::vector<Tensor> acts_;  // acts_[0] the input batch, acts_[i + 1] the output of layer i
   std::vector<Tensor> grads_;
   Tensor out_;
+  std::vector<Slot> slots_;  // every parameter with its layer, rebuilt by add() and pop()
+  Shape batch_shape_;
   LossKind loss_ = LossKind::SparseCategoricalCrossentropy;
   std::unique_ptr<Optimizer> optimizer_;
   std::vector<float> xb_, tb_;  // fit()'s gathered batch
