@@ -262,3 +262,23 @@ test('phone width: one column, nothing wider than the screen, drawing works by t
   noErrors(errors);
   await page.close();
 });
+
+test('a training worker that crashes: train-status goes to error and drawing still predicts', async () => {
+  // The worker script itself throws as it starts: the worst a worker can do short of hanging.
+  const { page, errors } = await openDemo(env, {
+    allowErrors: [/worker crash test/, /Training failed/, /Failed to load resource/],
+    route: (p) => p.route('**/lib/worker.js', (r) => r.fulfill({
+      status: 200, contentType: 'text/javascript', body: 'throw new Error("worker crash test");',
+    })),
+  });
+  await ready(page);
+  await setTraining(page, { epochs: 1, size: 500 });
+  await page.click(testid('train'));
+  await page.waitForSelector(`${testid('train-status')}[data-state="error"]`, { timeout: 20000 });
+  assert.match(await page.textContent(testid('train-status')), /fail|error|crash/i);
+  await drawDigit(page, 1);
+  const p = await readPrediction(page);
+  assert.equal(p.digit, '1', 'the pretrained model still reads a drawn 1');
+  assert.deepEqual(errors.filter((e) => e.startsWith('pageerror')), [], 'no uncaught page errors');
+  await page.close();
+});

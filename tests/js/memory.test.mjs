@@ -12,25 +12,10 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as cnn from '../../web/lib/index.js';
+import { lenet } from './fixtures.mjs';
 
 const L = cnn.layers;
 
-function lenet(seed = 1) {
-  return cnn.sequential({
-    inputShape: [28, 28, 1],
-    seed,
-    layers: [
-      L.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(),
-      L.dense({ units: 120, activation: 'relu' }),
-      L.dense({ units: 84, activation: 'relu' }),
-      L.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-}
 
 let images;
 let labels;

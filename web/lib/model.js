@@ -354,22 +354,13 @@ export class Model {
 
   evaluate(x, y, options = {}) {
     const { batchSize = 256 } = checkOptions(options, 'evaluate');
-    const h = this._handle();
+    this._handle();
     const xt = asTensor(x, 'evaluate');
     checkBatchSize(batchSize, 'evaluate');
     const n = this._checkX(xt, 'evaluate');
     const t = this._targets(y, n, 'evaluate');
-    let loss = 0;
-    let correct = 0;
-    for (let i0 = 0; i0 < n; i0 += batchSize) {
-      const m = Math.min(batchSize, n - i0);
-      const { xp, tp } = this._stage(xt, null, i0, m, t);
-      const r = call(() => h.evaluateBatch(xp, tp, m));
-      if (!r.finite) throw new Error('evaluate: the loss is not finite (the activations overflowed float32); the weights are too large, e.g. after the loss diverged');
-      loss += r.loss * m;
-      correct += r.accuracy * m;
-    }
-    return { loss: loss / n, accuracy: correct / n, acc: correct / n };
+    const { loss, acc } = this._evaluateTensors(xt, t, batchSize);
+    return { loss, accuracy: acc, acc };
   }
 
   /** One optimisation step on the whole of x (one batch). */
