@@ -265,6 +265,8 @@ std::unique_ptr<Model> read_model(const uint8_t* data, size_t size, Progress& pr
       fail(c.type, " with this configuration on input ", shape_str(model->output_shape()), " has ", expected,
            " weights (", mul(expected, 4), " bytes), but only ", r.remaining(),
            " bytes are left (truncated, or absurd dimensions)");
+    // Initialised as a new model would be (then overwritten), so the loaded model's Rng is where the
+    // saved model's was after building: the same seed trains the same way after a round trip.
     Layer& layer = model->add(c);
     check(layer.param_count() == expected, "internal error: a ", c.type, " layer holds ", layer.param_count(),
           " weights, model_file.cpp expected ", expected, " (update expected_weights)");

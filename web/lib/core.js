@@ -25,6 +25,21 @@ async function wasmBytes(source) {
   return response.arrayBuffer();
 }
 
+// In a browser, compile while the bytes download (the server sends application/wasm); fall back
+// to compiling the whole buffer where streaming is unavailable or the MIME type is wrong.
+async function compileWasm(source) {
+  const isBytes = source instanceof ArrayBuffer || ArrayBuffer.isView(source);
+  if (!isNode && !isBytes && typeof WebAssembly.compileStreaming === 'function') {
+    const url = source ? new URL(String(source), import.meta.url) : new URL('./wasmcnn_core.wasm', import.meta.url);
+    try {
+      return await WebAssembly.compileStreaming(fetch(url));
+    } catch {
+      // fall through
+    }
+  }
+  return WebAssembly.compile(await wasmBytes(source));
+}
+
 /**
  * Loads the WebAssembly core. Called automatically when the package is imported; call it yourself
  * to pass the .wasm's URL or bytes (e.g. when a bundler moved it).
@@ -37,7 +52,7 @@ export function ready(options = {}) {
   corePromise = (async () => {
     let compiled;
     if (typeof WebAssembly === 'object' && options.wasm instanceof WebAssembly.Module) compiled = options.wasm;
-    else compiled = await WebAssembly.compile(await wasmBytes(options.wasm));
+    else compiled = await compileWasm(options.wasm);
     const module = await createWasmcnnCore({
       instantiateWasm(imports, receive) {
         WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled));
