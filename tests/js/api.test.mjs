@@ -7,52 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as cnn from '../../web/lib/index.js';
+import { lenet, small, sameBits, sameWeights } from './fixtures.mjs';
 
 const L = cnn.layers;
 
-/** LeNet-5 as in the README (ReLU, max pooling); `seed` undefined means the library's default, 42. */
-function lenet(seed) {
-  return cnn.sequential({
-    inputShape: [28, 28, 1],
-    ...(seed === undefined ? {} : { seed }),
-    layers: [
-      L.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(),
-      L.dense({ units: 120, activation: 'relu' }),
-      L.dense({ units: 84, activation: 'relu' }),
-      L.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-}
 
-/** A small CNN that trains in well under a second on 512 digits. */
-function small(seed = 1) {
-  return cnn.sequential({
-    inputShape: [28, 28, 1],
-    seed,
-    layers: [
-      L.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(),
-      L.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-}
 
 const sparse = (lr = 1e-3) => ({ optimizer: cnn.optimizers.adam({ learningRate: lr }), loss: 'sparseCategoricalCrossentropy' });
 
-/** Float32Arrays equal bit for bit (NaN payloads and -0 included). */
-function sameBits(a, b) {
-  return a.length === b.length &&
-    Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
 
-function sameWeights(wa, wb) {
-  return wa.length === wb.length && wa.every((w, i) => w.layer === wb[i].layer && w.name === wb[i].name && sameBits(w.data, wb[i].data));
-}
 
 function oneHot(labels, k = 10) {
   const out = new Float32Array(labels.length * k);

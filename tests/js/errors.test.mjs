@@ -4,21 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as cnn from '../../web/lib/index.js';
+import { small } from './fixtures.mjs';
 
 const L = cnn.layers;
 
-function small(seed = 1) {
-  return cnn.sequential({
-    inputShape: [28, 28, 1],
-    seed,
-    layers: [
-      L.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(),
-      L.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-}
 
 let model; // compiled with sparse labels; the target of most cases and the usability probe
 let categorical; // compiled with categoricalCrossentropy

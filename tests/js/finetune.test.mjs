@@ -12,6 +12,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import * as cnn from '../../web/lib/index.js';
+import { lenet } from './fixtures.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
@@ -303,16 +304,7 @@ test('personalisation: the digit model fine-tuned on 20 drawn digits gets them r
   let model = await loadIfExists('models/digits.wcnn');
   let source = 'models/digits.wcnn';
   if (!model) {
-    model = cnn.sequential({ inputShape: [28, 28, 1], seed: 7, layers: [
-      L.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(),
-      L.dense({ units: 120, activation: 'relu' }),
-      L.dense({ units: 84, activation: 'relu' }),
-      L.dense({ units: 10, activation: 'softmax' }),
-    ] });
+    model = lenet(7);
     model.compile({ optimizer: cnn.optimizers.adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy' });
     const train = digitSlice(0, 4000);
     await model.fit(train.x, train.y, { epochs: 2, batchSize: 32 });

@@ -36,7 +36,7 @@ const mb = (n) => `${(n / 2 ** 20).toFixed(2)} MiB`;
 const SLACK = 256;
 
 test('10,000 predicts of one image: wasm memory and heap stay flat after a warm-up', (t) => {
-  const model = lenet();
+  const model = lenet(1);
   try {
     const one = images.slice(0, 1);
     for (let i = 0; i < 100; i++) model.predict(one);
@@ -66,7 +66,7 @@ test('10,000 predicts of one image: wasm memory and heap stay flat after a warm-
 
 test('200 create/compile/predict/dispose cycles: memory returns to its baseline every time', (t) => {
   const cycle = () => {
-    const m = lenet();
+    const m = lenet(1);
     m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const p = m.predict(images.slice(0, 8));
     m.dispose();
@@ -88,7 +88,7 @@ test('200 create/compile/predict/dispose cycles: memory returns to its baseline 
 
 test('training, save() and loadModel() cycles leave no memory behind either', async (t) => {
   const cycle = async () => {
-    const m = lenet();
+    const m = lenet(1);
     m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     await m.fit(images, labels, { epochs: 1, batchSize: 16, validationSplit: 0.25, augment: { rotation: 5 } });
     const copy = await cnn.loadModel(m.save());
@@ -108,7 +108,7 @@ test('training, save() and loadModel() cycles leave no memory behind either', as
   assert.equal(end.heapUsed, base.heapUsed);
   assert.equal(end.wasmBytes, base.wasmBytes);
   // What stays is bounded by one model file (its buffer may have grown by doubling): not a leak.
-  const m = lenet();
+  const m = lenet(1);
   const fileBytes = m.save().length;
   m.dispose();
   assert.ok(base.heapUsed - empty.heapUsed <= 2 * fileBytes + 4096, `${base.heapUsed - empty.heapUsed} B kept`);
@@ -118,7 +118,7 @@ test('a model that is never disposed is freed by the garbage collector (a safety
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc');
   const base = cnn.memory().heapUsed;
-  (() => { lenet().predict(images.slice(0, 1)); })();
+  (() => { lenet(1).predict(images.slice(0, 1)); })();
   assert.ok(cnn.memory().heapUsed > base);
   for (let i = 0; i < 50 && cnn.memory().heapUsed !== base; i++) {
     gc();

@@ -7,32 +7,12 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as cnn from '../../web/lib/index.js';
+import { small, sameBits, sameWeights } from './fixtures.mjs';
 
 const L = cnn.layers;
 
-function sameBits(a, b) {
-  return a.length === b.length &&
-    Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
 
-function sameWeights(wa, wb) {
-  return wa.length === wb.length && wa.every((w, i) => w.layer === wb[i].layer && w.name === wb[i].name && sameBits(w.data, wb[i].data));
-}
 
-/** A small CNN that overfits 64 digits within a few epochs at learning rate 0.01. */
-function small(seed, extra = []) {
-  return cnn.sequential({
-    inputShape: [28, 28, 1],
-    seed,
-    layers: [
-      L.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(),
-      ...extra,
-      L.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-}
 
 const adam = (learningRate) => ({ optimizer: cnn.optimizers.adam({ learningRate }), loss: 'sparseCategoricalCrossentropy' });
 

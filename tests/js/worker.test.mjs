@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as cnn from '../../web/lib/index.js';
+import { sameWeights } from './fixtures.mjs';
 
 const L = cnn.layers;
 
@@ -25,10 +26,6 @@ const compile = { optimizer: cnn.optimizers.sgd({ learningRate: 0.02, momentum: 
 const tiny = { inputShape: [28, 28, 1], seed: 1, layers: [L.flatten(), L.dense({ units: 10, activation: 'softmax' })] };
 const tinyCompile = { loss: 'sparseCategoricalCrossentropy' };
 
-function sameWeights(wa, wb) {
-  const bits = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  return wa.length === wb.length && wa.every((w, i) => w.name === wb[i].name && bits(w.data).equals(bits(wb[i].data)));
-}
 
 let images;
 let labels;
