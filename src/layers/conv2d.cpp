@@ -24,14 +24,7 @@ class Conv2D final : public Layer {
           config.stride_h, ",", config.stride_w, "]");
     check(config.padding == "valid" || config.padding == "same", who(), ": padding must be 'valid' or 'same', got '",
           config.padding, "'");
-    check_initializer(config.kernel_initializer, who());
-    check_initializer(config.bias_initializer, who());
-    kernel_.name = "kernel";
-    bias_.name = "bias";
-    kernel_.l1 = config.kernel_l1;
-    kernel_.l2 = config.kernel_l2;
-    bias_.l1 = config.bias_l1;
-    bias_.l2 = config.bias_l2;
+    setup_kernel_and_bias(config, who(), kernel_, bias_);
   }
 
   Shape build(const Shape& in) override {

@@ -19,14 +19,7 @@ class Dense final : public Layer {
  public:
   explicit Dense(const LayerConfig& config) : Layer(config), act_(parse_activation(config.activation, who())) {
     check(config.units > 0, who(), ": units must be positive, got ", config.units);
-    check_initializer(config.kernel_initializer, who());
-    check_initializer(config.bias_initializer, who());
-    kernel_.name = "kernel";
-    bias_.name = "bias";
-    kernel_.l1 = config.kernel_l1;
-    kernel_.l2 = config.kernel_l2;
-    bias_.l1 = config.bias_l1;
-    bias_.l2 = config.bias_l2;
+    setup_kernel_and_bias(config, who(), kernel_, bias_);
   }
 
   Shape build(const Shape& in) override {

@@ -40,4 +40,15 @@ void initialize(const std::string& name, const std::string& who, int fan_in, int
   }
 }
 
+void setup_kernel_and_bias(const LayerConfig& config, const std::string& who, Param& kernel, Param& bias) {
+  check_initializer(config.kernel_initializer, who);
+  check_initializer(config.bias_initializer, who);
+  kernel.name = "kernel";
+  bias.name = "bias";
+  kernel.l1 = config.kernel_l1;
+  kernel.l2 = config.kernel_l2;
+  bias.l1 = config.bias_l1;
+  bias.l2 = config.bias_l2;
+}
+
 }  // namespace wasmcnn

@@ -5,6 +5,7 @@
 
 #include "core/rng.h"
 #include "core/tensor.h"
+#include "layers/layer.h"
 
 namespace wasmcnn {
 
@@ -12,5 +13,9 @@ namespace wasmcnn {
 // draw from a normal truncated at two standard deviations, rescaled as Keras' variance scaling.
 void initialize(const std::string& name, const std::string& who, int fan_in, int fan_out, Rng& rng, Tensor& w);
 void check_initializer(const std::string& name, const std::string& who);
+
+// For Conv2D and Dense: checks both initialiser names and gives the two params their Keras
+// names ("kernel", "bias") and regularisation factors from the config.
+void setup_kernel_and_bias(const LayerConfig& config, const std::string& who, Param& kernel, Param& bias);
 
 }  // namespace wasmcnn

@@ -246,31 +246,37 @@ void Model::stage_input(const float* x, int n) {
   if (x) std::memcpy(acts_[0].data(), x, size_t(n) * sample_size() * sizeof(float));
 }
 
+LossValue Model::inference_loss(const float* x, const float* t, int n) {
+  stage_input(x, n);
+  forward(n, false);
+  Layer& last = *layers_.back();
+  return compute_loss(loss_, acts_.back(), last.logits(acts_[layers_.size() - 1]), t, nullptr);
+}
+
 BatchResult Model::evaluate_batch(const float* x, const float* t, int n) {
   optimizer();
   check_inputs(x, n, "evaluate");
   check_targets(t, n);
-  stage_input(x, n);
-  forward(n, false);
-  Layer& last = *layers_.back();
-  LossValue lv = compute_loss(loss_, acts_.back(), last.logits(acts_[layers_.size() - 1]), t, nullptr);
+  LossValue lv = inference_loss(x, t, n);
   BatchResult r{lv.loss + penalty(), double(lv.correct) / n, true};
   r.finite = std::isfinite(r.loss);
   return r;
 }
 
 BatchResult Model::evaluate(const float* x, const float* t, int n, int batch_size) {
+  optimizer();
   check(batch_size > 0, "evaluate: batchSize must be positive, got ", batch_size);
   check(n > 0, "evaluate: needs at least one sample");
+  // Checked once for the whole set, so the batches below need no second pass.
   check_inputs(x, n, "evaluate");
   check_targets(t, n);
   double loss = 0, correct = 0;
   const int cols = target_cols();
   for (int i0 = 0; i0 < n; i0 += batch_size) {
     const int m = std::min(batch_size, n - i0);
-    BatchResult b = evaluate_batch(x + size_t(i0) * sample_size(), t + size_t(i0) * cols, m);
-    loss += (b.loss - penalty()) * m;
-    correct += b.accuracy * m;
+    LossValue lv = inference_loss(x + size_t(i0) * sample_size(), t + size_t(i0) * cols, m);
+    loss += lv.loss * m;
+    correct += lv.correct;
   }
   BatchResult r{loss / n + penalty(), correct / n, true};
   r.finite = std::isfinite(r.loss);

@@ -87,6 +87,7 @@ class Model {
 
  private:
   void forward(int n, bool training);
+  LossValue inference_loss(const float* x, const float* t, int n);  // unchecked, no penalty
   double penalty() const;
   void add_penalty_gradients();
   void refresh_slots();
