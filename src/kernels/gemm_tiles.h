@@ -68,6 +68,20 @@ inline void store_tile(v128_t (&acc)[MR][NV], bool relu, float* c, size_t ldc, s
     for (size_t j = 0; j < cols; ++j) c[r * ldc + j] = t[r][j];
 }
 
+// acc[r] += A[r] * B-row for the tile's four rows: one step of every micro-kernel here, the four
+// A scalars at a0..a3 and 4*NV floats of B at b.
+template <int NV>
+__attribute__((always_inline)) inline void rank1_update(v128_t (&acc)[MR][NV], const float* a0, const float* a1,
+                                                       const float* a2, const float* a3, const float* b) {
+  v128_t bv[NV];
+  for (int v = 0; v < NV; ++v) bv[v] = wasm_v128_load(b + 4 * v);
+  const float* a[MR] = {a0, a1, a2, a3};
+  for (size_t r = 0; r < MR; ++r) {
+    const v128_t x = wasm_v128_load32_splat(a[r]);
+    for (int v = 0; v < NV; ++v) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(x, bv[v]));
+  }
+}
+
 // acc[r][v] += A_r[t] * B[t, 4v..4v+3] for every t of the runs: the inner loop of a forward
 // product. a[r] are the MR row addresses; b points at the tile's first column, rows ldb apart,
 // 4*NV floats readable in each.
@@ -78,16 +92,7 @@ inline void nn_kernel(v128_t (&acc)[MR][NV], const float* const (&a)[MR], const 
     const size_t o = s * kr.run_stride;
     const float *a0 = a[0] + o, *a1 = a[1] + o, *a2 = a[2] + o, *a3 = a[3] + o;
     for (size_t t = 0; t < kr.run_len; ++t, b += ldb) {
-      v128_t bv[NV];
-      for (int v = 0; v < NV; ++v) bv[v] = wasm_v128_load(b + 4 * v);
-      v128_t x = wasm_v128_load32_splat(a0 + t);
-      for (int v = 0; v < NV; ++v) acc[0][v] = wasm_f32x4_add(acc[0][v], wasm_f32x4_mul(x, bv[v]));
-      x = wasm_v128_load32_splat(a1 + t);
-      for (int v = 0; v < NV; ++v) acc[1][v] = wasm_f32x4_add(acc[1][v], wasm_f32x4_mul(x, bv[v]));
-      x = wasm_v128_load32_splat(a2 + t);
-      for (int v = 0; v < NV; ++v) acc[2][v] = wasm_f32x4_add(acc[2][v], wasm_f32x4_mul(x, bv[v]));
-      x = wasm_v128_load32_splat(a3 + t);
-      for (int v = 0; v < NV; ++v) acc[3][v] = wasm_f32x4_add(acc[3][v], wasm_f32x4_mul(x, bv[v]));
+      rank1_update(acc, a0 + t, a1 + t, a2 + t, a3 + t, b);
     }
   }
 }
@@ -205,16 +210,7 @@ inline void tn_kernel(v128_t (&acc)[MR][NV], const float* const* rp, const size_
   const size_t o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3];
   for (size_t p = 0; p < count; ++p, b += ldb) {
     const float* ap = rp[p];
-    v128_t bv[NV];
-    for (int v = 0; v < NV; ++v) bv[v] = wasm_v128_load(b + 4 * v);
-    v128_t x = wasm_v128_load32_splat(ap + o0);
-    for (int v = 0; v < NV; ++v) acc[0][v] = wasm_f32x4_add(acc[0][v], wasm_f32x4_mul(x, bv[v]));
-    x = wasm_v128_load32_splat(ap + o1);
-    for (int v = 0; v < NV; ++v) acc[1][v] = wasm_f32x4_add(acc[1][v], wasm_f32x4_mul(x, bv[v]));
-    x = wasm_v128_load32_splat(ap + o2);
-    for (int v = 0; v < NV; ++v) acc[2][v] = wasm_f32x4_add(acc[2][v], wasm_f32x4_mul(x, bv[v]));
-    x = wasm_v128_load32_splat(ap + o3);
-    for (int v = 0; v < NV; ++v) acc[3][v] = wasm_f32x4_add(acc[3][v], wasm_f32x4_mul(x, bv[v]));
+    rank1_update(acc, ap + o0, ap + o1, ap + o2, ap + o3, b);
   }
 }
 
