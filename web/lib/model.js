@@ -446,7 +446,6 @@ export class Model {
       throw new Error(`setWeights: expected ${n} weight tensors, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
     }
     const infos = Array.from({ length: n }, (_, i) => call(() => h.weightInfo(i)));
-    const c = getCore();
     weights.forEach((w, i) => {
       const data = w instanceof Float32Array ? w : w && (w.data ?? w);
       if (!data || typeof data.length !== 'number') throw new Error(`setWeights: weight ${i} has no data`);
@@ -457,7 +456,6 @@ export class Model {
       this.#xs.view(data.length).set(data);
       call(() => h.setWeightData(i, p, data.length));
     });
-    void c;
   }
 
   /**
