@@ -1,6 +1,7 @@
 // libFuzzer target for the model file. For any input, load_model must return a model or throw
 // wasmcnn::Error: never crash, hang, leak or allocate far beyond the input's size. A model that
-// loads must save back to the same bytes and run: predict on a zero sample, and one training step.
+// loads must save back to the same bytes and run: predict on a zero sample (or say its output
+// overflowed float32, which finite weights can do), and one training step.
 //
 // The input's last 4 bytes are overwritten with the CRC-32 of the rest before loading, so that
 // mutations get past the checksum and reach the layers. When that changed the input, the input as
@@ -14,6 +15,7 @@
 
 #include "core/check.h"
 #include "io/model_file.h"
+#include "kernels/eltwise.h"
 #include "train/model.h"
 
 namespace {
@@ -76,7 +78,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A model that loads must run: an Error from here on escapes and counts as a finding.
   if (model->num_layers() > 0 && cheap_to_run(*model)) {
     std::vector<float> x(model->sample_size(), 0.f);
-    model->predict(x.data(), 1);
+    try {
+      model->predict(x.data(), 1);
+    } catch (const Error&) {
+      // The one Error predict may give a loaded model: finite weights that overflow float32 (a
+      // file can hold 1e38). The output must really be non-finite, and the model left as loaded.
+      const Tensor& out = model->activation(model->num_layers() - 1);
+      if (kernels::all_finite(out.size(), out.data())) std::abort();
+      if (save_model(*model) != file) std::abort();
+    }
     // And train, when its output suits a loss: one step with every training-only path on.
     const Shape& out = model->output_shape();
     if (out.size() == 1) {
