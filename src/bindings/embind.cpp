@@ -66,12 +66,12 @@ Model* js_load_model(uintptr_t bytes, size_t n) {
   return guard([&] { return wasmcnn::load_model(ptr<uint8_t>(bytes), n).release(); });
 }
 
-// Model bytes live in one buffer until the next save; web/lib copies them out at once.
-std::vector<uint8_t> g_saved;
+// The file is copied into a JavaScript Uint8Array before its wasm buffer is freed: nothing of it
+// stays in wasm memory after the call.
 val js_save_model(Model& m) {
   return guard([&] {
-    g_saved = wasmcnn::save_model(m);
-    return val(typed_memory_view(g_saved.size(), g_saved.data()));
+    const std::vector<uint8_t> bytes = wasmcnn::save_model(m);
+    return val::global("Uint8Array").new_(typed_memory_view(bytes.size(), bytes.data()));
   });
 }
 

@@ -473,7 +473,7 @@ export class Model {
     // A model whose output no longer suits its loss (mid-edit) is saved uncompiled, so it loads.
     const meta = JSON.stringify({ format: FORMAT, compile: this.#stale ? null : this.#compileConfig, user: this.#metadata });
     call(() => h.setMetadata(meta));
-    return call((c) => c.saveModel(h)).slice();
+    return call((c) => c.saveModel(h)); // already a copy in JavaScript memory
   }
 
   dispose() {
