@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as cnn from '../../web/lib/index.js';
-import { lenet } from './fixtures.mjs';
+import { lenet, small, sameWeights } from './fixtures.mjs';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
@@ -73,6 +73,45 @@ test('divergence inside a training worker rejects the job with the same clear er
   job.on('error', (e) => events.push(e));
   await assert.rejects(job.promise, /diverged/);
   assert.equal(events.length, 1, 'one error event');
+});
+
+test('a second fit, trainOnBatch or compile while fit runs is refused; the running fit ends as if alone', async () => {
+  const x = images.slice(0, 256);
+  const y = labels.slice(0, 256);
+  const train = (m) => m.fit(x, y, { epochs: 2, batchSize: 32, yieldEvery: 0 });
+  const alone = small(9);
+  alone.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+  await train(alone);
+
+  const m = small(9);
+  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+  assert.equal(m.isTraining, false);
+  const running = train(m);
+  assert.equal(m.isTraining, true);
+  await assert.rejects(train(m), /^Error: fit: fit\(\) is still running on this model/);
+  assert.throws(() => m.trainOnBatch(x.slice(0, 8), y.slice(0, 8)), /trainOnBatch: fit\(\) is still running/);
+  assert.throws(() => m.compile({ loss: 'meanSquaredError' }), /compile: fit\(\) is still running/);
+  assert.throws(() => m.add(L.dense({ units: 3 })), /add: fit\(\) is still running/);
+  assert.throws(() => m.pop(), /pop: fit\(\) is still running/);
+  assert.equal(m.predict(x.slice(0, 4)).shape[0], 4, 'predict still works meanwhile');
+  const history = await running;
+  assert.equal(m.isTraining, false);
+  assert.equal(history.epoch.length, 2);
+  assert.ok(sameWeights(m.getWeights(), alone.getWeights()), 'the refused calls did not touch the running fit');
+  await train(m); // and it can train again afterwards
+  alone.dispose();
+  m.dispose();
+  stillWorks();
+});
+
+test('a model disposed while fit runs ends that fit with the disposed error', async () => {
+  const m = small(4);
+  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+  const running = m.fit(images.slice(0, 256), labels.slice(0, 256), { epochs: 3, batchSize: 8, yieldEvery: 0,
+    augment: { rotation: 5 } });
+  m.dispose();
+  await assert.rejects(running, /model: this model was disposed/);
+  stillWorks();
 });
 
 test('soak: 100,000 predicts and 1,000 create/fit-one-batch/dispose cycles leave memory flat', async (t) => {

@@ -52,6 +52,7 @@ function checkOptions(options) {
 }
 
 export async function runFit(model, x, y, options = {}) {
+  model._notWhileTraining('fit');
   checkOptions(options);
   const { epochs = 1, batchSize = 32, validationSplit = 0, shuffle = true, signal, initialEpoch = 0, yieldEvery = 10 } = options;
   const xt = asTensor(x, 'fit');
@@ -85,6 +86,7 @@ export async function runFit(model, x, y, options = {}) {
   const stopRequested = () => model.stopTraining || (signal && signal.aborted);
   let lastYield = now();
   let logs = {};
+  model.isTraining = true;
   try {
     await callbacks.onTrainBegin({});
     for (let epoch = initialEpoch; epoch < epochs && !stopRequested(); epoch++) {
@@ -133,7 +135,8 @@ export async function runFit(model, x, y, options = {}) {
     history.stopped = !!stopRequested();
     await callbacks.onTrainEnd(logs);
   } finally {
-    if (options.augment) model._setAugment(null, xt.shape);
+    model.isTraining = false;
+    if (options.augment && !model.disposed) model._setAugment(null, xt.shape);
   }
   return history;
 }

@@ -755,6 +755,11 @@ export class Model {
   private constructor(handle: unknown);
   /** Set it to true (e.g. in a callback) to end fit() after the current batch. fit() resets it when it starts. */
   stopTraining: boolean;
+  /**
+   * True while fit() runs, as in TensorFlow.js. Meanwhile fit(), trainOnBatch(), compile(), add()
+   * and pop() throw instead of interleaving with it; predict() and evaluate() work.
+   */
+  readonly isTraining: boolean;
   /** True after dispose(). */
   readonly disposed: boolean;
   /** [null, ...inputShape]. */
@@ -833,8 +838,9 @@ export class Model {
    * (see {@link FitOptions.yieldEvery}), so a page stays responsive. Checks every argument before training.
    * Stop it early with `model.stopTraining = true`, an AbortSignal or {@link callbacks.earlyStopping}: it then resolves normally.
    * @returns the History of the epochs that ran.
-   * @throws (rejects with) an Error for bad arguments, a throwing callback, or a diverging loss
-   *   (that Error carries the `history` so far; the weights of the last finite step are kept).
+   * @throws (rejects with) an Error for bad arguments, a throwing callback, a diverging loss
+   *   (that Error carries the `history` so far; the weights of the last finite step are kept), or
+   *   another fit() still running on the same model.
    */
   fit(x: Tensor | TensorLike, y: Labels, options?: FitOptions): Promise<History>;
   /** Every weight tensor in layer order, as copies. */

@@ -83,6 +83,8 @@ export class Model {
   constructor(handle) {
     this.#handle = handle;
     this.stopTraining = false;
+    /** True while fit() runs (as in TensorFlow.js); read-only for users. */
+    this.isTraining = false;
     const xs = this.#xs;
     const ts = this.#ts;
     this.#release = () => {
@@ -96,6 +98,13 @@ export class Model {
   _handle() {
     if (!this.#handle) throw new Error('model: this model was disposed; create or load a new one');
     return this.#handle;
+  }
+
+  /** @internal Calls that would interleave with a running fit() (its steps, optimizer and layers) wait for it. */
+  _notWhileTraining(what) {
+    if (this.isTraining) {
+      throw new Error(`${what}: fit() is still running on this model; await it (or set model.stopTraining = true and await it) first`);
+    }
   }
 
   get disposed() {
@@ -150,6 +159,7 @@ export class Model {
   }
 
   add(layer) {
+    this._notWhileTraining('add');
     const config = toCoreConfig(layer);
     call(() => this._handle().add(config));
     this.#recompileAfterEdit();
@@ -157,6 +167,7 @@ export class Model {
   }
 
   pop() {
+    this._notWhileTraining('pop');
     call(() => this._handle().pop());
     this.#recompileAfterEdit();
     return this;
@@ -175,6 +186,7 @@ export class Model {
   }
 
   compile(options = {}) {
+    this._notWhileTraining('compile');
     options ?? fail('compile: options must be an object such as { optimizer: \'adam\', loss: \'sparseCategoricalCrossentropy\' }');
     const { optimizer = 'adam', loss, metrics = ['accuracy'], ...rest } = options;
     const unknown = Object.keys(rest);
@@ -365,6 +377,7 @@ export class Model {
 
   /** One optimisation step on the whole of x (one batch). */
   trainOnBatch(x, y) {
+    this._notWhileTraining('trainOnBatch');
     const h = this._handle();
     const xt = asTensor(x, 'trainOnBatch');
     const n = this._checkX(xt, 'trainOnBatch');
