@@ -92,7 +92,7 @@ const SUITES = {
     parse: parseTap,
   },
   browser: {
-    needs: ['data'],
+    needs: ['data', 'demo'],
     uses: ['wasm'],
     skip: () => !hasTests(path.join(repoRoot, 'tests/e2e')) && 'tests/e2e has no *.test.mjs yet',
     cmd: () => ['node', ['--test', '--test-reporter=tap', 'tests/e2e/']],
@@ -138,7 +138,7 @@ async function main() {
   // Build only what the selected suites need, one step at a time so one failure doesn't hide the rest.
   const failedSteps = new Set();
   const wanted = new Set(selected.flatMap((n) => [...SUITES[n].needs, ...(SUITES[n].uses ?? [])]));
-  const steps = ['data', 'native', 'asan', 'wasm', 'fuzz'].filter((s) => wanted.has(s));
+  const steps = ['data', 'native', 'asan', 'wasm', 'demo', 'fuzz'].filter((s) => wanted.has(s));
   for (const step of steps) {
     const t = Date.now();
     try {

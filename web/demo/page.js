@@ -147,7 +147,7 @@ function showMissing(state, status, why) {
   predictNow();
 }
 
-/** pretrained: the fetch() of models/digits.wcnn that app.js started (a Response, or {ok: false}). */
+/** pretrained: app.js's download of models/digits.wcnn: {ok: true, bytes}, or a failed Response or {ok: false}. */
 async function loadPretrained(pretrained) {
   const response = await pretrained;
   if (!response.ok) {
@@ -162,7 +162,7 @@ async function loadPretrained(pretrained) {
   }
   let model = null;
   try {
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const { bytes } = response;
     performance.mark('wasmcnn:pretrained-downloaded');
     model = await cnn.loadModel(bytes);
     performance.mark('wasmcnn:pretrained-parsed');
