@@ -32,10 +32,16 @@ struct KRuns {
 
 inline KRuns plain_runs(size_t k) { return {1, k, 0}; }
 
-// Loads rows x (4*NV) of C into acc, zero-filling lanes outside the tile. A full tile loads in
-// place; a partial one goes through a stack copy so no load leaves C.
+// Starts a tile's accumulators: zeros, or (accumulate) rows x (4*NV) of C with lanes outside the
+// tile zero-filled. A full tile loads in place; a partial one goes through a stack copy so no load
+// leaves C.
 template <int NV>
-inline void load_tile(v128_t (&acc)[MR][NV], const float* c, size_t ldc, size_t rows, size_t cols) {
+inline void start_tile(v128_t (&acc)[MR][NV], bool accumulate, const float* c, size_t ldc, size_t rows, size_t cols) {
+  if (!accumulate) {
+    for (size_t r = 0; r < MR; ++r)
+      for (int v = 0; v < NV; ++v) acc[r][v] = wasm_f32x4_splat(0.f);
+    return;
+  }
   if (rows == MR && cols == 4 * NV) {
     for (size_t r = 0; r < MR; ++r)
       for (int v = 0; v < NV; ++v) acc[r][v] = wasm_v128_load(c + r * ldc + 4 * v);
@@ -102,12 +108,7 @@ template <int NV>
 inline void nn_tile(const float* const (&a)[MR], const KRuns& kr, const float* b, size_t ldb, const float* bias,
                     bool relu, bool accumulate, float* c, size_t ldc, size_t rows, size_t cols) {
   v128_t acc[MR][NV];
-  if (accumulate) {
-    load_tile(acc, c, ldc, rows, cols);
-  } else {
-    for (size_t r = 0; r < MR; ++r)
-      for (int v = 0; v < NV; ++v) acc[r][v] = wasm_f32x4_splat(0.f);
-  }
+  start_tile(acc, accumulate, c, ldc, rows, cols);
   if (bias)
     for (size_t r = 0; r < MR; ++r)
       for (int v = 0; v < NV; ++v) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_v128_load(bias + 4 * v));
@@ -221,12 +222,7 @@ template <int NV>
 inline void tn_tile(const float* const* rp, const size_t (&off)[MR], const float* b, size_t ldb, size_t count,
                     size_t safe, bool accumulate, float* c, size_t ldc, size_t rows, size_t cols) {
   v128_t acc[MR][NV];
-  if (accumulate) {
-    load_tile(acc, c, ldc, rows, cols);
-  } else {
-    for (size_t r = 0; r < MR; ++r)
-      for (int v = 0; v < NV; ++v) acc[r][v] = wasm_f32x4_splat(0.f);
-  }
+  start_tile(acc, accumulate, c, ldc, rows, cols);
   tn_kernel(acc, rp, off, b, ldb, safe);
   for (size_t p = safe; p < count; ++p) {
     alignas(16) float row[4 * NV] = {};
