@@ -54,20 +54,30 @@ function known(who, options, names) {
   }
 }
 
-class EarlyStopping {
+/** What fit() hands every built-in callback before training: the model and the run's params. */
+class Callback {
+  setModel(model) {
+    this.model = model;
+  }
+  setParams(params) {
+    this.params = params;
+  }
+}
+
+/** True when v beats best by more than minDelta in the monitored direction ('min' or 'max'). */
+function improves(direction, v, best, minDelta) {
+  return direction === 'min' ? v < best - minDelta : v > best + minDelta;
+}
+
+class EarlyStopping extends Callback {
   constructor(options = {}) {
+    super();
     known('earlyStopping', options, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights']);
     this.options = { monitor: 'val_loss', minDelta: 0, patience: 0, mode: 'auto', baseline: undefined, restoreBestWeights: false, ...options };
     const o = this.options;
     this.direction = monitorMode('earlyStopping', o.monitor, o.mode);
     if (typeof o.minDelta !== 'number' || o.minDelta < 0) throw new Error('earlyStopping: minDelta must be a number >= 0');
     if (!Number.isInteger(o.patience) || o.patience < 0) throw new Error('earlyStopping: patience must be an integer >= 0');
-  }
-  setModel(model) {
-    this.model = model;
-  }
-  setParams(params) {
-    this.params = params;
   }
   onTrainBegin() {
     needsValidation('earlyStopping', this.options.monitor, this.params);
@@ -77,13 +87,9 @@ class EarlyStopping {
     this.bestEpoch = -1;
     this.bestWeights = null;
   }
-  #improved(v) {
-    const d = this.options.minDelta;
-    return this.direction === 'min' ? v < this.best - d : v > this.best + d;
-  }
   onEpochEnd(epoch, logs) {
     const v = monitored('earlyStopping', logs, this.options.monitor);
-    if (this.#improved(v) || (this.bestEpoch < 0 && this.options.baseline === undefined)) {
+    if (improves(this.direction, v, this.best, this.options.minDelta) || (this.bestEpoch < 0 && this.options.baseline === undefined)) {
       this.best = v;
       this.bestEpoch = epoch;
       this.wait = 0;
@@ -106,20 +112,15 @@ class EarlyStopping {
   }
 }
 
-class ReduceLROnPlateau {
+class ReduceLROnPlateau extends Callback {
   constructor(options = {}) {
+    super();
     known('reduceLROnPlateau', options, ['monitor', 'factor', 'patience', 'minDelta', 'cooldown', 'minLr', 'mode']);
     this.options = { monitor: 'val_loss', factor: 0.1, patience: 10, minDelta: 1e-4, cooldown: 0, minLr: 0, mode: 'auto', ...options };
     const o = this.options;
     this.direction = monitorMode('reduceLROnPlateau', o.monitor, o.mode);
     if (!(o.factor > 0 && o.factor < 1)) throw new Error(`reduceLROnPlateau: factor must be in (0, 1), got ${o.factor}`);
     if (!Number.isInteger(o.patience) || o.patience < 0) throw new Error('reduceLROnPlateau: patience must be an integer >= 0');
-  }
-  setModel(model) {
-    this.model = model;
-  }
-  setParams(params) {
-    this.params = params;
   }
   onTrainBegin() {
     needsValidation('reduceLROnPlateau', this.options.monitor, this.params);
@@ -129,10 +130,8 @@ class ReduceLROnPlateau {
   }
   onEpochEnd(epoch, logs) {
     const v = monitored('reduceLROnPlateau', logs, this.options.monitor);
-    const d = this.options.minDelta;
-    const better = this.direction === 'min' ? v < this.best - d : v > this.best + d;
     if (this.cooldownLeft > 0) this.cooldownLeft -= 1;
-    if (better) {
+    if (improves(this.direction, v, this.best, this.options.minDelta)) {
       this.best = v;
       this.wait = 0;
     } else if (this.cooldownLeft === 0 && ++this.wait >= this.options.patience) {
@@ -149,13 +148,11 @@ class ReduceLROnPlateau {
 }
 
 /** Sets the learning rate at the start of each epoch from schedule(epoch, currentLr). */
-class LearningRateScheduler {
+class LearningRateScheduler extends Callback {
   constructor(schedule) {
+    super();
     if (typeof schedule !== 'function') throw new Error('learningRateScheduler: expects a schedule from cnn.schedules or a function (epoch, lr) => lr');
     this.schedule = schedule;
-  }
-  setModel(model) {
-    this.model = model;
   }
   onEpochBegin(epoch) {
     const lr = this.schedule(epoch, this.model.learningRate);
