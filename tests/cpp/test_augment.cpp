@@ -8,10 +8,12 @@
 #include <vector>
 
 #include "core/check.h"
+#include "test_helpers.h"
 #include "train/augment.h"
 #include "train/model.h"
 
 using namespace wasmcnn;
+using namespace wasmcnn::test;
 
 namespace {
 
@@ -234,14 +236,8 @@ namespace {
 // input [4,4,1] -> flatten -> dense softmax: activation(0) is the (augmented) input, flattened.
 Model flat_model(uint64_t seed) {
   Model m({4, 4, 1}, seed);
-  LayerConfig flatten;
-  flatten.type = "flatten";
-  m.add(flatten);
-  LayerConfig dense;
-  dense.type = "dense";
-  dense.units = 3;
-  dense.activation = "softmax";
-  m.add(dense);
+  m.add(simple("flatten"));
+  m.add(dense(3, "softmax"));
   m.compile("sparse_categorical_crossentropy", OptimizerConfig{});
   return m;
 }

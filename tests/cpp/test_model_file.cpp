@@ -15,9 +15,11 @@
 #include "core/check.h"
 #include "io/model_file.h"
 #include "layers/registry.h"
+#include "test_helpers.h"
 #include "train/model.h"
 
 using namespace wasmcnn;
+using namespace wasmcnn::test;
 
 namespace {
 
@@ -29,28 +31,6 @@ LayerConfig make(const std::string& type, const std::string& name = "") {
   c.name = name;
   return c;
 }
-LayerConfig conv(int filters, int k, const std::string& padding = "valid", const std::string& activation = "linear") {
-  LayerConfig c = make("conv2d");
-  c.filters = filters;
-  c.kernel_h = c.kernel_w = k;
-  c.padding = padding;
-  c.activation = activation;
-  return c;
-}
-LayerConfig dense(int units, const std::string& activation = "linear") {
-  LayerConfig c = make("dense");
-  c.units = units;
-  c.activation = activation;
-  return c;
-}
-LayerConfig pool(const std::string& type, int size, int stride, const std::string& padding = "valid") {
-  LayerConfig c = make(type);
-  c.pool_h = c.pool_w = size;
-  c.stride_h = c.stride_w = stride;
-  c.padding = padding;
-  return c;
-}
-
 // Every weight set to a distinct value from the model's Rng (BatchNorm variances positive), so a
 // round trip that swapped, dropped or zeroed anything shows.
 void scramble(Model& m) {
@@ -62,7 +42,7 @@ void scramble(Model& m) {
 // input [4,4,1] conv2d -> flatten -> dense: small enough to mutate exhaustively.
 std::unique_ptr<Model> tiny() {
   auto m = std::make_unique<Model>(Shape{4, 4, 1}, 11);
-  m->add(conv(2, 3, "valid", "relu"));
+  m->add(conv(2, 3, 1, "valid", "relu"));
   m->add(make("flatten"));
   m->add(dense(3, "softmax"));
   m->set_metadata("{\"classes\":[\"a\",\"b\",\"c\"]}");
@@ -84,7 +64,7 @@ std::unique_ptr<Model> tiny_bn() {
 // Every layer type in the registry, with non-default options.
 std::unique_ptr<Model> every_layer() {
   auto m = std::make_unique<Model>(Shape{6, 6, 2}, 13);
-  LayerConfig c = conv(3, 3, "same", "relu");
+  LayerConfig c = conv(3, 3, 1, "same", "relu");
   c.name = "features";
   c.kernel_l2 = 1e-4f;
   c.lr_multiplier = 0.5f;
