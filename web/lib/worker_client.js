@@ -102,19 +102,20 @@ export class TrainingJob {
   }
 
   _done(value) {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#worker?.terminate();
-    this._emit('done', value);
-    this.#resolve(value);
+    this.#settle('done', value, this.#resolve);
   }
 
   _fail(error) {
+    this.#settle('error', error, this.#reject);
+  }
+
+  // Once only: ends the worker, tells the listeners, then resolves or rejects the job.
+  #settle(event, value, settle) {
     if (this.#settled) return;
     this.#settled = true;
     this.#worker?.terminate();
-    this._emit('error', error);
-    this.#reject(error);
+    this._emit(event, value);
+    settle(value);
   }
 
   /** Ends training after the current batch; the job still resolves with the model trained so far. */
