@@ -9,13 +9,13 @@
 //        WASMCNN_SUITE_TIMEOUT_S  per-suite time limit in seconds (default 1200)
 import fs from 'node:fs';
 import path from 'node:path';
-import { build } from './build.mjs';
+import { build, STEPS } from './build.mjs';
 import { repoRoot, run, runOrThrow, show } from './lib/run.mjs';
 
 const timeoutMs = 1000 * Number(process.env.WASMCNN_SUITE_TIMEOUT_S || 1200);
 const doctestArgs = ['--no-colors=true', ...(process.env.WASMCNN_DOCTEST_ARGS || '').split(/\s+/).filter(Boolean)];
 // The fuzz suite is a fixed, reproducible slice of the search: the same seed and number of runs each
-// time, so a failure in CI fails again on a developer's machine (~20 s here). Longer, randomised
+// time, so a failure in CI fails again on a developer's machine (~12 s here). Longer, randomised
 // runs are documented in tests/fuzz/README.md; WASMCNN_FUZZ_SEED picks another slice.
 const FUZZ_SEED = Number(process.env.WASMCNN_FUZZ_SEED || 1);
 const FUZZ_RUNS = 100000;
@@ -138,7 +138,7 @@ async function main() {
   // Build only what the selected suites need, one step at a time so one failure doesn't hide the rest.
   const failedSteps = new Set();
   const wanted = new Set(selected.flatMap((n) => [...SUITES[n].needs, ...(SUITES[n].uses ?? [])]));
-  const steps = ['data', 'native', 'asan', 'wasm', 'demo', 'fuzz'].filter((s) => wanted.has(s));
+  const steps = Object.keys(STEPS).filter((s) => wanted.has(s)); // build.mjs's canonical order
   for (const step of steps) {
     const t = Date.now();
     try {
