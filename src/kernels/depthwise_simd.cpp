@@ -1,0 +1,299 @@
+// The SIMD twins of the depthwise kernels (depthwise.h): 4 channels per vector, 16 per block.
+// dm > 1 goes through an expanded copy of the image (each input value repeated dm times, in
+// `work`), after which output channel o reads lane o of the expanded pixel, as for dm == 1.
+#include <algorithm>
+
+#include "core/check.h"
+#include "kernels/depthwise.h"
+
+#if WASMCNN_SIMD
+namespace wasmcnn::kernels::simd {
+
+namespace {
+
+inline v128_t madd(v128_t acc, const float* a, const float* b) {
+  return wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(a), wasm_v128_load(b)));
+}
+
+// The image as the kernels read it: x itself (dm == 1) or its expansion into work, so that pixel
+// p's oc values start at p * oc either way.
+const float* source_image(const WindowGeometry& g, int dm, const float* xi, float* work) {
+  if (dm == 1) return xi;
+  float* e = work;
+  const size_t pixels = g.in_pixels();
+  for (size_t p = 0; p < pixels; ++p, xi += g.c)
+    for (int ci = 0; ci < g.c; ++ci) {
+      std::fill(e, e + dm, xi[ci]);
+      e += dm;
+    }
+  return work;
+}
+
+// One output pixel: yp[o] = b[o] + taps, for the taps ry x rx; xs: the (expanded) image, iy0/ix0:
+// the input coordinates of tap (0, 0).
+void forward_pixel(const WindowGeometry& g, size_t oc, const float* xs, int iy0, int ix0, TapRange ry, TapRange rx,
+                   const float* w, const float* b, float* yp) {
+  const size_t row = size_t(g.w) * oc, wrow = size_t(g.kw) * oc;
+  const v128_t zero = wasm_f32x4_splat(0.f);
+  size_t o = 0;
+  for (; o + 16 <= oc; o += 16) {
+    v128_t a0 = b ? wasm_v128_load(b + o) : zero, a1 = b ? wasm_v128_load(b + o + 4) : zero;
+    v128_t a2 = b ? wasm_v128_load(b + o + 8) : zero, a3 = b ? wasm_v128_load(b + o + 12) : zero;
+    for (int ky = ry.k0; ky < ry.k1; ++ky) {
+      const float* xr = xs + size_t(iy0 + ky * g.dh) * row + o;
+      const float* wr = w + ky * wrow + o;
+      for (int kx = rx.k0; kx < rx.k1; ++kx) {
+        const float* xp = xr + size_t(ix0 + kx * g.dw) * oc;
+        const float* wp = wr + kx * oc;
+        a0 = madd(a0, xp, wp);
+        a1 = madd(a1, xp + 4, wp + 4);
+        a2 = madd(a2, xp + 8, wp + 8);
+        a3 = madd(a3, xp + 12, wp + 12);
+      }
+    }
+    wasm_v128_store(yp + o, a0);
+    wasm_v128_store(yp + o + 4, a1);
+    wasm_v128_store(yp + o + 8, a2);
+    wasm_v128_store(yp + o + 12, a3);
+  }
+  for (; o + 4 <= oc; o += 4) {
+    v128_t a = b ? wasm_v128_load(b + o) : zero;
+    for (int ky = ry.k0; ky < ry.k1; ++ky)
+      for (int kx = rx.k0; kx < rx.k1; ++kx)
+        a = madd(a, xs + size_t(iy0 + ky * g.dh) * row + size_t(ix0 + kx * g.dw) * oc + o, w + ky * wrow + kx * oc + o);
+    wasm_v128_store(yp + o, a);
+  }
+  for (; o < oc; ++o) {
+    float a = b ? b[o] : 0.f;
+    for (int ky = ry.k0; ky < ry.k1; ++ky)
+      for (int kx = rx.k0; kx < rx.k1; ++kx)
+        a += xs[size_t(iy0 + ky * g.dh) * row + size_t(ix0 + kx * g.dw) * oc + o] * w[ky * wrow + kx * oc + o];
+    yp[o] = a;
+  }
+}
+
+// Output pixels [ox0, ox1) of a row whose 3x3 windows lie wholly inside the image (MobileNet's
+// case): one channel vector at a time, its 9 weight vectors and bias held in registers while the
+// row streams past; the same sums in the same order as forward_pixel. xs0: the (expanded) input at
+// tap (0, 0) of pixel ox0's window; yp: the output at ox0.
+void forward_row_3x3(const WindowGeometry& g, size_t oc, const float* xs0, int ox0, int ox1, const float* w,
+                     const float* b, float* yp) {
+  const size_t row = size_t(g.w) * oc * g.dh, col = size_t(g.dw) * oc, step = size_t(g.sw) * oc;
+  const v128_t zero = wasm_f32x4_splat(0.f);
+  size_t o = 0;
+  for (; o + 4 <= oc; o += 4) {
+    const v128_t w0 = wasm_v128_load(w + o), w1 = wasm_v128_load(w + oc + o), w2 = wasm_v128_load(w + 2 * oc + o);
+    const v128_t w3 = wasm_v128_load(w + 3 * oc + o), w4 = wasm_v128_load(w + 4 * oc + o);
+    const v128_t w5 = wasm_v128_load(w + 5 * oc + o), w6 = wasm_v128_load(w + 6 * oc + o);
+    const v128_t w7 = wasm_v128_load(w + 7 * oc + o), w8 = wasm_v128_load(w + 8 * oc + o);
+    const v128_t bv = b ? wasm_v128_load(b + o) : zero;
+    const float* xp = xs0 + o;
+    float* yo = yp + o;
+    for (int ox = ox0; ox < ox1; ++ox, xp += step, yo += oc) {
+      const float* r1 = xp + row;
+      const float* r2 = r1 + row;
+      v128_t a = wasm_f32x4_add(bv, wasm_f32x4_mul(wasm_v128_load(xp), w0));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xp + col), w1));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(xp + 2 * col), w2));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(r1), w3));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(r1 + col), w4));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(r1 + 2 * col), w5));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(r2), w6));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(r2 + col), w7));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(r2 + 2 * col), w8));
+      wasm_v128_store(yo, a);
+    }
+  }
+  for (; o < oc; ++o) {
+    const float* xp = xs0 + o;
+    for (int ox = ox0; ox < ox1; ++ox, xp += step) {
+      float a = b ? b[o] : 0.f;
+      for (int ky = 0; ky < 3; ++ky)
+        for (int kx = 0; kx < 3; ++kx) a += xp[ky * row + kx * col] * w[(ky * 3 + kx) * oc + o];
+      yp[size_t(ox - ox0) * oc + o] = a;
+    }
+  }
+}
+
+// dw[t, o] += x * dy for one output pixel's taps; db[o] += dy.
+void filter_pixel(const WindowGeometry& g, size_t oc, const float* xs, int iy0, int ix0, TapRange ry, TapRange rx,
+                  const float* dyp, float* dw, float* db) {
+  const size_t row = size_t(g.w) * oc, wrow = size_t(g.kw) * oc;
+  size_t o = 0;
+  for (; o + 16 <= oc; o += 16) {
+    const v128_t d0 = wasm_v128_load(dyp + o), d1 = wasm_v128_load(dyp + o + 4);
+    const v128_t d2 = wasm_v128_load(dyp + o + 8), d3 = wasm_v128_load(dyp + o + 12);
+    for (int ky = ry.k0; ky < ry.k1; ++ky) {
+      const float* xr = xs + size_t(iy0 + ky * g.dh) * row + o;
+      float* wr = dw + ky * wrow + o;
+      for (int kx = rx.k0; kx < rx.k1; ++kx) {
+        const float* xp = xr + size_t(ix0 + kx * g.dw) * oc;
+        float* wp = wr + kx * oc;
+        wasm_v128_store(wp, wasm_f32x4_add(wasm_v128_load(wp), wasm_f32x4_mul(wasm_v128_load(xp), d0)));
+        wasm_v128_store(wp + 4, wasm_f32x4_add(wasm_v128_load(wp + 4), wasm_f32x4_mul(wasm_v128_load(xp + 4), d1)));
+        wasm_v128_store(wp + 8, wasm_f32x4_add(wasm_v128_load(wp + 8), wasm_f32x4_mul(wasm_v128_load(xp + 8), d2)));
+        wasm_v128_store(wp + 12,
+                        wasm_f32x4_add(wasm_v128_load(wp + 12), wasm_f32x4_mul(wasm_v128_load(xp + 12), d3)));
+      }
+    }
+    if (db) {
+      wasm_v128_store(db + o, wasm_f32x4_add(wasm_v128_load(db + o), d0));
+      wasm_v128_store(db + o + 4, wasm_f32x4_add(wasm_v128_load(db + o + 4), d1));
+      wasm_v128_store(db + o + 8, wasm_f32x4_add(wasm_v128_load(db + o + 8), d2));
+      wasm_v128_store(db + o + 12, wasm_f32x4_add(wasm_v128_load(db + o + 12), d3));
+    }
+  }
+  for (; o + 4 <= oc; o += 4) {
+    const v128_t d = wasm_v128_load(dyp + o);
+    for (int ky = ry.k0; ky < ry.k1; ++ky)
+      for (int kx = rx.k0; kx < rx.k1; ++kx) {
+        float* wp = dw + ky * wrow + kx * oc + o;
+        const float* xp = xs + size_t(iy0 + ky * g.dh) * row + size_t(ix0 + kx * g.dw) * oc + o;
+        wasm_v128_store(wp, wasm_f32x4_add(wasm_v128_load(wp), wasm_f32x4_mul(wasm_v128_load(xp), d)));
+      }
+    if (db) wasm_v128_store(db + o, wasm_f32x4_add(wasm_v128_load(db + o), d));
+  }
+  for (; o < oc; ++o) {
+    for (int ky = ry.k0; ky < ry.k1; ++ky)
+      for (int kx = rx.k0; kx < rx.k1; ++kx)
+        dw[ky * wrow + kx * oc + o] += xs[size_t(iy0 + ky * g.dh) * row + size_t(ix0 + kx * g.dw) * oc + o] * dyp[o];
+    if (db) db[o] += dyp[o];
+  }
+}
+
+// The output pixel that tap k of input coordinate i comes from, or -1 when there is none.
+inline int source_of(int i, int pad, int k, int dilation, int stride, int out) {
+  const int t = i + pad - k * dilation;
+  if (t < 0 || t % stride != 0 || t / stride >= out) return -1;
+  return t / stride;
+}
+
+// s[o] = sum over the taps reaching input pixel (iy, ix) of w * dy, from 0, taps in order.
+void input_pixel(const WindowGeometry& g, size_t oc, int iy, int ix, const float* dyi, const float* w, float* s) {
+  const v128_t zero = wasm_f32x4_splat(0.f);
+  size_t o = 0;
+  for (; o + 16 <= oc; o += 16) {
+    v128_t a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    for (int ky = 0; ky < g.kh; ++ky) {
+      const int oy = source_of(iy, g.pad_top, ky, g.dh, g.sh, g.oh);
+      if (oy < 0) continue;
+      for (int kx = 0; kx < g.kw; ++kx) {
+        const int ox = source_of(ix, g.pad_left, kx, g.dw, g.sw, g.ow);
+        if (ox < 0) continue;
+        const float* wp = w + (size_t(ky) * g.kw + kx) * oc + o;
+        const float* dp = dyi + (size_t(oy) * g.ow + ox) * oc + o;
+        a0 = madd(a0, wp, dp);
+        a1 = madd(a1, wp + 4, dp + 4);
+        a2 = madd(a2, wp + 8, dp + 8);
+        a3 = madd(a3, wp + 12, dp + 12);
+      }
+    }
+    wasm_v128_store(s + o, a0);
+    wasm_v128_store(s + o + 4, a1);
+    wasm_v128_store(s + o + 8, a2);
+    wasm_v128_store(s + o + 12, a3);
+  }
+  for (; o < oc; o += 4) {
+    const size_t lanes = std::min<size_t>(4, oc - o);
+    v128_t a = zero;
+    float t[4] = {0.f, 0.f, 0.f, 0.f};
+    for (int ky = 0; ky < g.kh; ++ky) {
+      const int oy = source_of(iy, g.pad_top, ky, g.dh, g.sh, g.oh);
+      if (oy < 0) continue;
+      for (int kx = 0; kx < g.kw; ++kx) {
+        const int ox = source_of(ix, g.pad_left, kx, g.dw, g.sw, g.ow);
+        if (ox < 0) continue;
+        const float* wp = w + (size_t(ky) * g.kw + kx) * oc + o;
+        const float* dp = dyi + (size_t(oy) * g.ow + ox) * oc + o;
+        if (lanes == 4)
+          a = madd(a, wp, dp);
+        else
+          for (size_t j = 0; j < lanes; ++j) t[j] += wp[j] * dp[j];
+      }
+    }
+    if (lanes == 4)
+      wasm_v128_store(s + o, a);
+    else
+      for (size_t j = 0; j < lanes; ++j) s[o + j] = t[j];
+  }
+}
+
+}  // namespace
+
+void depthwise_forward(const WindowGeometry& g, int dm, size_t n0, size_t n1, int oy0, int oy1, const float* x,
+                       const float* w, const float* b, float* y, float* work) {
+  WASMCNN_ASSERT(dm >= 1 && n0 <= n1 && 0 <= oy0 && oy0 <= oy1 && oy1 <= g.oh && (dm == 1 || work));
+  const size_t oc = size_t(g.c) * dm, in_size = g.in_pixels() * g.c, out_size = g.out_pixels() * oc;
+  for (size_t i = n0; i < n1; ++i) {
+    const float* xs = source_image(g, dm, x + i * in_size, work);
+    for (int oy = oy0; oy < oy1; ++oy) {
+      const TapRange ry = tap_range(oy, g.sh, g.pad_top, g.dh, g.kh, g.h);
+      float* yrow = y + i * out_size + size_t(oy) * g.ow * oc;
+      const int iy0 = oy * g.sh - g.pad_top;
+      // The pixels whose windows lie inside the image: [lo, hi) when this row's do.
+      int lo = g.ow, hi = g.ow;
+      if (g.kh == 3 && g.kw == 3 && ry.k0 == 0 && ry.k1 == 3) {
+        lo = (g.pad_left + g.sw - 1) / g.sw;
+        const int last = g.w - 1 - 2 * g.dw + g.pad_left;  // ox * sw <= last
+        hi = last < 0 ? lo : std::max(lo, std::min(g.ow, last / g.sw + 1));
+        lo = std::min(lo, g.ow);
+      }
+      for (int ox = 0; ox < g.ow; ++ox) {
+        if (ox == lo && lo < hi) {
+          forward_row_3x3(g, oc, xs + (size_t(iy0) * g.w + (lo * g.sw - g.pad_left)) * oc, lo, hi, w, b,
+                          yrow + size_t(lo) * oc);
+          ox = hi - 1;
+          continue;
+        }
+        const TapRange rx = tap_range(ox, g.sw, g.pad_left, g.dw, g.kw, g.w);
+        forward_pixel(g, oc, xs, iy0, ox * g.sw - g.pad_left, ry, rx, w, b, yrow + size_t(ox) * oc);
+      }
+    }
+  }
+}
+
+void depthwise_backward_filter(const WindowGeometry& g, int dm, size_t n0, size_t n1, const float* x,
+                               const float* dy, float* dw, float* db, float* work) {
+  WASMCNN_ASSERT(dm >= 1 && n0 <= n1 && (dm == 1 || work));
+  const size_t oc = size_t(g.c) * dm, in_size = g.in_pixels() * g.c, out_size = g.out_pixels() * oc;
+  std::fill(dw, dw + size_t(g.kh) * g.kw * oc, 0.f);
+  if (db) std::fill(db, db + oc, 0.f);
+  for (size_t i = n0; i < n1; ++i) {
+    const float* xs = source_image(g, dm, x + i * in_size, work);
+    const float* dyp = dy + i * out_size;
+    for (int oy = 0; oy < g.oh; ++oy) {
+      const TapRange ry = tap_range(oy, g.sh, g.pad_top, g.dh, g.kh, g.h);
+      for (int ox = 0; ox < g.ow; ++ox, dyp += oc) {
+        const TapRange rx = tap_range(ox, g.sw, g.pad_left, g.dw, g.kw, g.w);
+        filter_pixel(g, oc, xs, oy * g.sh - g.pad_top, ox * g.sw - g.pad_left, ry, rx, dyp, dw, db);
+      }
+    }
+  }
+}
+
+void depthwise_backward_input(const WindowGeometry& g, int dm, size_t n0, size_t n1, const float* dy,
+                              const float* w, float* dx, float* work) {
+  WASMCNN_ASSERT(dm >= 1 && n0 <= n1 && (dm == 1 || work));
+  const size_t oc = size_t(g.c) * dm, in_size = g.in_pixels() * g.c, out_size = g.out_pixels() * oc;
+  for (size_t i = n0; i < n1; ++i) {
+    const float* dyi = dy + i * out_size;
+    float* dxp = dx + i * in_size;
+    for (int iy = 0; iy < g.h; ++iy)
+      for (int ix = 0; ix < g.w; ++ix, dxp += g.c) {
+        if (dm == 1) {
+          input_pixel(g, oc, iy, ix, dyi, w, dxp);
+          continue;
+        }
+        input_pixel(g, oc, iy, ix, dyi, w, work);
+        for (int ci = 0; ci < g.c; ++ci) {
+          const float* s = work + size_t(ci) * dm;
+          float d = s[0];
+          for (int m = 1; m < dm; ++m) d += s[m];
+          dxp[ci] = d;
+        }
+      }
+  }
+}
+
+}  // namespace wasmcnn::kernels::simd
+#endif
