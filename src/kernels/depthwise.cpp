@@ -34,7 +34,8 @@ void depthwise_forward(const WindowGeometry& g, int dm, size_t n0, size_t n1, in
             const int iy = oy * g.sh - g.pad_top + ky * g.dh, ix = ox * g.sw - g.pad_left + kx * g.dw;
             const float* xp = xi + (size_t(iy) * g.w + ix) * g.c;
             const float* wp = w + (size_t(ky) * g.kw + kx) * oc;
-            for (size_t o = 0; o < oc; ++o) yp[o] += xp[o / dm] * wp[o];
+            for (int ci = 0, o = 0; ci < g.c; ++ci)
+              for (int m = 0; m < dm; ++m, ++o) yp[o] += xp[ci] * wp[o];
           }
       }
     }
@@ -59,7 +60,8 @@ void depthwise_backward_filter(const WindowGeometry& g, int dm, size_t n0, size_
             const int iy = oy * g.sh - g.pad_top + ky * g.dh, ix = ox * g.sw - g.pad_left + kx * g.dw;
             const float* xp = xi + (size_t(iy) * g.w + ix) * g.c;
             float* dwp = dw + (size_t(ky) * g.kw + kx) * oc;
-            for (size_t o = 0; o < oc; ++o) dwp[o] += xp[o / dm] * dyp[o];
+            for (int ci = 0, o = 0; ci < g.c; ++ci)
+              for (int m = 0; m < dm; ++m, ++o) dwp[o] += xp[ci] * dyp[o];
           }
         if (db)
           for (size_t o = 0; o < oc; ++o) db[o] += dyp[o];

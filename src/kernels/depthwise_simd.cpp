@@ -2,6 +2,7 @@
 // dm > 1 goes through an expanded copy of the image (each input value repeated dm times, in
 // `work`), after which output channel o reads lane o of the expanded pixel, as for dm == 1.
 #include <algorithm>
+#include <cstddef>
 
 #include "core/check.h"
 #include "kernels/depthwise.h"
@@ -115,9 +116,68 @@ void forward_row_3x3(const WindowGeometry& g, size_t oc, const float* xs0, int o
   }
 }
 
-// dw[t, o] += x * dy for one output pixel's taps; db[o] += dy.
+// The output pixels [lo, hi) of row oy whose 3x3 windows lie wholly inside the image (empty unless
+// the kernel is 3x3 and the row's taps all are).
+struct Span {
+  int lo, hi;
+};
+Span inside_3x3(const WindowGeometry& g, TapRange ry) {
+  if (g.kh != 3 || g.kw != 3 || ry.k0 != 0 || ry.k1 != 3) return {g.ow, g.ow};
+  const int lo = std::min(g.ow, (g.pad_left + g.sw - 1) / g.sw);
+  const int last = g.w - 1 - 2 * g.dw + g.pad_left;  // ox * sw <= last
+  return {lo, last < 0 ? lo : std::max(lo, std::min(g.ow, last / g.sw + 1))};
+}
+
+// filter_pixel for the output pixels [ox0, ox1) of a row whose 3x3 windows lie inside the image:
+// per channel vector, the 9 kernel-gradient sums stay in registers while the row streams past,
+// each still summed in pixel order. xs0: the input at tap (0, 0) of pixel ox0; dyp: dy at ox0.
+void filter_row_3x3(const WindowGeometry& g, size_t oc, const float* xs0, int ox0, int ox1, const float* dyp,
+                    float* dw) {
+  const size_t row = size_t(g.w) * oc * g.dh, col = size_t(g.dw) * oc, step = size_t(g.sw) * oc;
+  size_t o = 0;
+  for (; o + 4 <= oc; o += 4) {
+    v128_t a[9];
+    for (int t = 0; t < 9; ++t) a[t] = wasm_v128_load(dw + t * oc + o);
+    const float* xp = xs0 + o;
+    const float* d = dyp + o;
+    for (int ox = ox0; ox < ox1; ++ox, xp += step, d += oc) {
+      const v128_t dv = wasm_v128_load(d);
+      const float* r1 = xp + row;
+      const float* r2 = r1 + row;
+      a[0] = wasm_f32x4_add(a[0], wasm_f32x4_mul(wasm_v128_load(xp), dv));
+      a[1] = wasm_f32x4_add(a[1], wasm_f32x4_mul(wasm_v128_load(xp + col), dv));
+      a[2] = wasm_f32x4_add(a[2], wasm_f32x4_mul(wasm_v128_load(xp + 2 * col), dv));
+      a[3] = wasm_f32x4_add(a[3], wasm_f32x4_mul(wasm_v128_load(r1), dv));
+      a[4] = wasm_f32x4_add(a[4], wasm_f32x4_mul(wasm_v128_load(r1 + col), dv));
+      a[5] = wasm_f32x4_add(a[5], wasm_f32x4_mul(wasm_v128_load(r1 + 2 * col), dv));
+      a[6] = wasm_f32x4_add(a[6], wasm_f32x4_mul(wasm_v128_load(r2), dv));
+      a[7] = wasm_f32x4_add(a[7], wasm_f32x4_mul(wasm_v128_load(r2 + col), dv));
+      a[8] = wasm_f32x4_add(a[8], wasm_f32x4_mul(wasm_v128_load(r2 + 2 * col), dv));
+    }
+    for (int t = 0; t < 9; ++t) wasm_v128_store(dw + t * oc + o, a[t]);
+  }
+  for (; o < oc; ++o) {
+    const float* xp = xs0 + o;
+    for (int ox = ox0; ox < ox1; ++ox, xp += step) {
+      const float d = dyp[size_t(ox - ox0) * oc + o];
+      for (int ky = 0; ky < 3; ++ky)
+        for (int kx = 0; kx < 3; ++kx) dw[(ky * 3 + kx) * oc + o] += xp[ky * row + kx * col] * d;
+    }
+  }
+}
+
+// db[o] += dy[p, o] for the pixels of one output row, in order.
+void bias_row(size_t oc, int pixels, const float* dyp, float* db) {
+  for (int p = 0; p < pixels; ++p, dyp += oc) {
+    size_t o = 0;
+    for (; o + 4 <= oc; o += 4) wasm_v128_store(db + o, wasm_f32x4_add(wasm_v128_load(db + o), wasm_v128_load(dyp + o)));
+    for (; o < oc; ++o) db[o] += dyp[o];
+  }
+}
+
+// dw[t, o] += x * dy for one output pixel's taps.
 void filter_pixel(const WindowGeometry& g, size_t oc, const float* xs, int iy0, int ix0, TapRange ry, TapRange rx,
-                  const float* dyp, float* dw, float* db) {
+                  const float* dyp, float* dw) {
   const size_t row = size_t(g.w) * oc, wrow = size_t(g.kw) * oc;
   size_t o = 0;
   for (; o + 16 <= oc; o += 16) {
@@ -136,12 +196,6 @@ void filter_pixel(const WindowGeometry& g, size_t oc, const float* xs, int iy0, 
                         wasm_f32x4_add(wasm_v128_load(wp + 12), wasm_f32x4_mul(wasm_v128_load(xp + 12), d3)));
       }
     }
-    if (db) {
-      wasm_v128_store(db + o, wasm_f32x4_add(wasm_v128_load(db + o), d0));
-      wasm_v128_store(db + o + 4, wasm_f32x4_add(wasm_v128_load(db + o + 4), d1));
-      wasm_v128_store(db + o + 8, wasm_f32x4_add(wasm_v128_load(db + o + 8), d2));
-      wasm_v128_store(db + o + 12, wasm_f32x4_add(wasm_v128_load(db + o + 12), d3));
-    }
   }
   for (; o + 4 <= oc; o += 4) {
     const v128_t d = wasm_v128_load(dyp + o);
@@ -151,13 +205,11 @@ void filter_pixel(const WindowGeometry& g, size_t oc, const float* xs, int iy0, 
         const float* xp = xs + size_t(iy0 + ky * g.dh) * row + size_t(ix0 + kx * g.dw) * oc + o;
         wasm_v128_store(wp, wasm_f32x4_add(wasm_v128_load(wp), wasm_f32x4_mul(wasm_v128_load(xp), d)));
       }
-    if (db) wasm_v128_store(db + o, wasm_f32x4_add(wasm_v128_load(db + o), d));
   }
   for (; o < oc; ++o) {
     for (int ky = ry.k0; ky < ry.k1; ++ky)
       for (int kx = rx.k0; kx < rx.k1; ++kx)
         dw[ky * wrow + kx * oc + o] += xs[size_t(iy0 + ky * g.dh) * row + size_t(ix0 + kx * g.dw) * oc + o] * dyp[o];
-    if (db) db[o] += dyp[o];
   }
 }
 
@@ -218,6 +270,48 @@ void input_pixel(const WindowGeometry& g, size_t oc, int iy, int ix, const float
   }
 }
 
+// input_pixel for the input pixels [ix0, ix1) of a row that all 9 taps of a 3x3 stride-1 kernel
+// reach (dm == 1): the 9 weight vectors stay in registers; each sum starts from 0 and adds the taps
+// in (ky, kx) order, i.e. from the output pixel down-right of (iy, ix) to the one up-left. dyp: dy
+// at the output pixel tap (0, 0) of ix0 comes from; dxp: dx at ix0.
+void input_row_3x3(const WindowGeometry& g, size_t oc, const float* dyp, int ix0, int ix1, const float* w,
+                   float* dxp) {
+  const size_t row = size_t(g.ow) * oc * g.dh, col = size_t(g.dw) * oc;
+  const v128_t zero = wasm_f32x4_splat(0.f);
+  size_t o = 0;
+  for (; o + 4 <= oc; o += 4) {
+    const v128_t w0 = wasm_v128_load(w + o), w1 = wasm_v128_load(w + oc + o), w2 = wasm_v128_load(w + 2 * oc + o);
+    const v128_t w3 = wasm_v128_load(w + 3 * oc + o), w4 = wasm_v128_load(w + 4 * oc + o);
+    const v128_t w5 = wasm_v128_load(w + 5 * oc + o), w6 = wasm_v128_load(w + 6 * oc + o);
+    const v128_t w7 = wasm_v128_load(w + 7 * oc + o), w8 = wasm_v128_load(w + 8 * oc + o);
+    const float* d0 = dyp + o;
+    float* dx = dxp + o;
+    for (int ix = ix0; ix < ix1; ++ix, d0 += oc, dx += oc) {
+      const float* d1 = d0 - row;
+      const float* d2 = d1 - row;
+      v128_t a = wasm_f32x4_add(zero, wasm_f32x4_mul(w0, wasm_v128_load(d0)));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(w1, wasm_v128_load(d0 - col)));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(w2, wasm_v128_load(d0 - 2 * col)));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(w3, wasm_v128_load(d1)));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(w4, wasm_v128_load(d1 - col)));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(w5, wasm_v128_load(d1 - 2 * col)));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(w6, wasm_v128_load(d2)));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(w7, wasm_v128_load(d2 - col)));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(w8, wasm_v128_load(d2 - 2 * col)));
+      wasm_v128_store(dx, a);
+    }
+  }
+  for (; o < oc; ++o) {
+    const float* d0 = dyp + o;
+    for (int ix = ix0; ix < ix1; ++ix, d0 += oc) {
+      float a = 0.f;
+      for (int ky = 0; ky < 3; ++ky)
+        for (int kx = 0; kx < 3; ++kx) a += w[(ky * 3 + kx) * oc + o] * d0[-ptrdiff_t(ky * row + kx * col)];
+      dxp[size_t(ix - ix0) * oc + o] = a;
+    }
+  }
+}
+
 }  // namespace
 
 void depthwise_forward(const WindowGeometry& g, int dm, size_t n0, size_t n1, int oy0, int oy1, const float* x,
@@ -230,14 +324,7 @@ void depthwise_forward(const WindowGeometry& g, int dm, size_t n0, size_t n1, in
       const TapRange ry = tap_range(oy, g.sh, g.pad_top, g.dh, g.kh, g.h);
       float* yrow = y + i * out_size + size_t(oy) * g.ow * oc;
       const int iy0 = oy * g.sh - g.pad_top;
-      // The pixels whose windows lie inside the image: [lo, hi) when this row's do.
-      int lo = g.ow, hi = g.ow;
-      if (g.kh == 3 && g.kw == 3 && ry.k0 == 0 && ry.k1 == 3) {
-        lo = (g.pad_left + g.sw - 1) / g.sw;
-        const int last = g.w - 1 - 2 * g.dw + g.pad_left;  // ox * sw <= last
-        hi = last < 0 ? lo : std::max(lo, std::min(g.ow, last / g.sw + 1));
-        lo = std::min(lo, g.ow);
-      }
+      const auto [lo, hi] = inside_3x3(g, ry);
       for (int ox = 0; ox < g.ow; ++ox) {
         if (ox == lo && lo < hi) {
           forward_row_3x3(g, oc, xs + (size_t(iy0) * g.w + (lo * g.sw - g.pad_left)) * oc, lo, hi, w, b,
@@ -260,13 +347,22 @@ void depthwise_backward_filter(const WindowGeometry& g, int dm, size_t n0, size_
   if (db) std::fill(db, db + oc, 0.f);
   for (size_t i = n0; i < n1; ++i) {
     const float* xs = source_image(g, dm, x + i * in_size, work);
-    const float* dyp = dy + i * out_size;
     for (int oy = 0; oy < g.oh; ++oy) {
       const TapRange ry = tap_range(oy, g.sh, g.pad_top, g.dh, g.kh, g.h);
-      for (int ox = 0; ox < g.ow; ++ox, dyp += oc) {
+      const float* dyrow = dy + i * out_size + size_t(oy) * g.ow * oc;
+      const int iy0 = oy * g.sh - g.pad_top;
+      const auto [lo, hi] = inside_3x3(g, ry);
+      for (int ox = 0; ox < g.ow; ++ox) {
+        if (ox == lo && lo < hi) {
+          filter_row_3x3(g, oc, xs + (size_t(iy0) * g.w + (lo * g.sw - g.pad_left)) * oc, lo, hi,
+                         dyrow + size_t(lo) * oc, dw);
+          ox = hi - 1;
+          continue;
+        }
         const TapRange rx = tap_range(ox, g.sw, g.pad_left, g.dw, g.kw, g.w);
-        filter_pixel(g, oc, xs, oy * g.sh - g.pad_top, ox * g.sw - g.pad_left, ry, rx, dyp, dw, db);
+        filter_pixel(g, oc, xs, iy0, ox * g.sw - g.pad_left, ry, rx, dyrow + size_t(ox) * oc, dw);
       }
+      if (db) bias_row(oc, g.ow, dyrow, db);
     }
   }
 }
@@ -278,8 +374,21 @@ void depthwise_backward_input(const WindowGeometry& g, int dm, size_t n0, size_t
   for (size_t i = n0; i < n1; ++i) {
     const float* dyi = dy + i * out_size;
     float* dxp = dx + i * in_size;
-    for (int iy = 0; iy < g.h; ++iy)
+    for (int iy = 0; iy < g.h; ++iy) {
+      // The input pixels [lo, hi) of this row that every tap of a 3x3 stride-1 kernel reaches.
+      int lo = g.w, hi = g.w;
+      const int ty = iy + g.pad_top;  // the output row tap ky = 0 comes from
+      if (dm == 1 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && ty - 2 * g.dh >= 0 && ty < g.oh) {
+        lo = std::min(g.w, std::max(0, 2 * g.dw - g.pad_left));
+        hi = std::max(lo, std::min(g.w, g.ow - g.pad_left));
+      }
       for (int ix = 0; ix < g.w; ++ix, dxp += g.c) {
+        if (ix == lo && lo < hi) {
+          input_row_3x3(g, oc, dyi + (size_t(ty) * g.ow + (lo + g.pad_left)) * oc, lo, hi, w, dxp);
+          dxp += size_t(hi - lo - 1) * g.c;
+          ix = hi - 1;
+          continue;
+        }
         if (dm == 1) {
           input_pixel(g, oc, iy, ix, dyi, w, dxp);
           continue;
@@ -292,6 +401,7 @@ void depthwise_backward_input(const WindowGeometry& g, int dm, size_t n0, size_t
           dxp[ci] = d;
         }
       }
+    }
   }
 }
 

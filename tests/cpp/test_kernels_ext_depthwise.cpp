@@ -161,6 +161,9 @@ TEST_CASE("depthwise kernels: rectangular kernels, mixed strides and dilations, 
       check_depthwise(rng, kernels::window_geometry(8, 9, c, 1, 5, 1, 3, 2, 1, same), 2, 2);
       check_depthwise(rng, kernels::window_geometry(6, 7, c, 5, 5, 3, 2, 1, 1, same), 1, 2);
       check_depthwise(rng, kernels::window_geometry(3, 4, c, 3, 3, 1, 1, 2, 2, same), 1, 2);  // span 5 > 3
+      check_depthwise(rng, kernels::window_geometry(7, 9, c, 3, 3, 1, 1, 1, 1, same), 1, 2);
+      check_depthwise(rng, kernels::window_geometry(10, 9, c, 3, 3, 1, 1, 2, 3, same), 1, 2);
+      check_depthwise(rng, kernels::window_geometry(8, 11, c, 3, 3, 2, 3, 1, 1, same), 3, 2);
     }
   // MobileNetV1 alpha 0.25 layers at 128x128 input, cut to a few rows (same channels and strides).
   check_depthwise(rng, kernels::window_geometry(9, 64, 8, 3, 3, 1, 1, 1, 1, true), 1, 2);
