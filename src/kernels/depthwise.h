@@ -8,9 +8,12 @@
 // a fixed order, the same in both twins, so the twins are bit-identical: start from b[o] (0 without
 // bias), add the in-image taps in (ky, kx) order; taps in the padding are skipped, not added as 0.
 //
-// The kernels are memory-bound: per output vector a handful of loads and multiply-adds. The SIMD
-// twins put 4 channels in a vector and walk the output pixel by pixel, reading the input rows they
-// need once from L1, the weights (kh*kw*oc floats) staying in L1 too.
+// The SIMD twins put 4 channels in a vector (NHWC: channels are contiguous) and stream the rows:
+// for 3x3 kernels, the pixels whose window lies inside the image go through row kernels that keep
+// the 9 weight vectors (forward; input gradient at stride 1) or the 9 kernel-gradient sums in
+// registers while a row's pixels stream past; border pixels and other kernel sizes take a
+// per-pixel path over 16-channel blocks. Explicit padding (pad_top/pad_left with any oh, ow) covers
+// TF.js's ZeroPadding2D + 'valid' in one call: taps outside the image are skipped.
 //
 // Thread-ready: each call computes images [n0, n1) of the batch whose first image is at x (and y,
 // dy, dx) — forward also only output rows [oy0, oy1) of those images — so disjoint ranges can run

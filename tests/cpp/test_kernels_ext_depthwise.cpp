@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernel_check.h"
+#include "kernels/copy_ops.h"
 #include "kernels/depthwise.h"
 
 using namespace wasmcnn;
@@ -169,4 +170,26 @@ TEST_CASE("depthwise kernels: rectangular kernels, mixed strides and dilations, 
   check_depthwise(rng, kernels::window_geometry(9, 64, 8, 3, 3, 1, 1, 1, 1, true), 1, 2);
   check_depthwise(rng, kernels::window_geometry(9, 32, 16, 3, 3, 2, 2, 1, 1, true), 1, 2);
   check_depthwise(rng, kernels::window_geometry(4, 4, 256, 3, 3, 1, 1, 1, 1, true), 1, 2);
+}
+
+TEST_CASE("depthwise kernels: explicit asymmetric padding equals ZeroPadding2D then a 'valid' convolution") {
+  // TF.js MobileNetV1 strides down with ZeroPadding2D(((0, 1), (0, 1))) and a 'valid' 3x3 stride-2
+  // depthwise convolution. One kernel call does both: no padding before, the bottom and right
+  // overhang read as zeros (their taps skipped). Against the two steps: the same sums except for
+  // the skipped 0 * w terms, which add +-0 to a nonzero float sum and change no bit.
+  Rng rng(73);
+  for (int c : {3, 8, 17}) {
+    const int h = 9, w = 8;
+    kernels::WindowGeometry g{h, w, c, 3, 3, 2, 2, 1, 1, 0, 0, (h + 1 - 3) / 2 + 1, (w + 1 - 3) / 2 + 1};
+    check_depthwise(rng, g, 1, 2);
+    const kernels::WindowGeometry gp = kernels::window_geometry(h + 1, w + 1, c, 3, 3, 2, 2, 1, 1, false);
+    REQUIRE(gp.oh == g.oh);
+    REQUIRE(gp.ow == g.ow);
+    const size_t n = 2, in = size_t(h) * w * c, padded = size_t(h + 1) * (w + 1) * c, out = g.out_pixels() * c;
+    Buf x(rng, n * in), wt(rng, 9 * size_t(c)), b(rng, c), xp(n * padded), y1(n * out), y2(n * out);
+    kernels::pad2d({h + 1, w + 1, c, 0, 1, 0, 1}, 0, n, x.p(), xp.p());
+    kernels::depthwise_forward(g, 1, 0, n, 0, g.oh, x.p(), wt.p(), b.p(), y1.p(), nullptr);
+    kernels::depthwise_forward(gp, 1, 0, n, 0, gp.oh, xp.p(), wt.p(), b.p(), y2.p(), nullptr);
+    check_same(y1, y2, "explicit padding vs pad2d + valid");
+  }
 }
