@@ -8,35 +8,34 @@
 
 namespace wasmcnn::kernels {
 
-namespace {
-double ratio(int in, int out, bool align_corners) {
-  return align_corners && out > 1 ? double(in - 1) / double(out - 1) : double(in) / double(out);
-}
-}  // namespace
+AxisSampler::AxisSampler(int in, int out, bool align_corners, bool half_pixel_centers)
+    : ratio_(align_corners && out > 1 ? double(in - 1) / double(out - 1) : double(in) / double(out)),
+      in_(in),
+      align_(align_corners),
+      half_(half_pixel_centers) {}
 
-int nearest_source(int o, int in, int out, bool align_corners, bool half_pixel_centers) {
-  const double src = half_pixel_centers ? ratio(in, out, align_corners) * (o + 0.5) : ratio(in, out, align_corners) * o;
-  int i = std::min(in - 1, int(align_corners ? std::round(src) : std::floor(src)));
-  if (half_pixel_centers) i = std::max(0, i);
-  return i;
+int AxisSampler::nearest(int o) const {
+  const double src = half_ ? ratio_ * (o + 0.5) : ratio_ * o;
+  const int i = std::min(in_ - 1, int(align_ ? std::round(src) : std::floor(src)));
+  return half_ ? std::max(0, i) : i;
 }
 
-LerpTaps bilinear_taps(int o, int in, int out, bool align_corners, bool half_pixel_centers) {
-  const double r = ratio(in, out, align_corners);
-  const double src = half_pixel_centers ? r * (o + 0.5) - 0.5 : r * o;
+LerpTaps AxisSampler::taps(int o) const {
+  const double src = half_ ? ratio_ * (o + 0.5) - 0.5 : ratio_ * o;
   const int i0 = std::max(0, int(std::floor(src)));
-  return {i0, std::min(in - 1, int(std::ceil(src))), float(src - i0)};
+  return {i0, std::min(in_ - 1, int(std::ceil(src))), float(src - i0)};
 }
 
 void resize_nearest_forward(const ResizeGeometry& g, size_t n0, size_t n1, const float* x, float* y) {
   WASMCNN_ASSERT(g.h >= 1 && g.w >= 1 && g.oh >= 1 && g.ow >= 1 && n0 <= n1);
   const size_t c = g.c, in_size = size_t(g.h) * g.w * c, out_size = size_t(g.oh) * g.ow * c;
+  const AxisSampler sy = rows_of(g), sx = columns_of(g);
   for (size_t i = n0; i < n1; ++i) {
     float* yp = y + i * out_size;
     for (int oy = 0; oy < g.oh; ++oy) {
-      const float* row = x + i * in_size + size_t(nearest_source(oy, g.h, g.oh, g.align_corners, g.half_pixel_centers)) * g.w * c;
+      const float* row = x + i * in_size + size_t(sy.nearest(oy)) * g.w * c;
       for (int ox = 0; ox < g.ow; ++ox, yp += c)
-        std::memcpy(yp, row + size_t(nearest_source(ox, g.w, g.ow, g.align_corners, g.half_pixel_centers)) * c,
+        std::memcpy(yp, row + size_t(sx.nearest(ox)) * c,
                     c * sizeof(float));
     }
   }
@@ -47,13 +46,14 @@ namespace portable {
 void resize_nearest_backward(const ResizeGeometry& g, size_t n0, size_t n1, const float* dy, float* dx) {
   WASMCNN_ASSERT(n0 <= n1);
   const size_t c = g.c, in_size = size_t(g.h) * g.w * c, out_size = size_t(g.oh) * g.ow * c;
+  const AxisSampler sy = rows_of(g), sx = columns_of(g);
   std::fill(dx + n0 * in_size, dx + n1 * in_size, 0.f);
   for (size_t i = n0; i < n1; ++i) {
     const float* d = dy + i * out_size;
     for (int oy = 0; oy < g.oh; ++oy) {
-      float* row = dx + i * in_size + size_t(nearest_source(oy, g.h, g.oh, g.align_corners, g.half_pixel_centers)) * g.w * c;
+      float* row = dx + i * in_size + size_t(sy.nearest(oy)) * g.w * c;
       for (int ox = 0; ox < g.ow; ++ox, d += c) {
-        float* p = row + size_t(nearest_source(ox, g.w, g.ow, g.align_corners, g.half_pixel_centers)) * c;
+        float* p = row + size_t(sx.nearest(ox)) * c;
         for (size_t ch = 0; ch < c; ++ch) p[ch] += d[ch];
       }
     }
@@ -63,14 +63,15 @@ void resize_nearest_backward(const ResizeGeometry& g, size_t n0, size_t n1, cons
 void resize_bilinear_forward(const ResizeGeometry& g, size_t n0, size_t n1, const float* x, float* y) {
   WASMCNN_ASSERT(g.h >= 1 && g.w >= 1 && g.oh >= 1 && g.ow >= 1 && n0 <= n1);
   const size_t c = g.c, row = size_t(g.w) * c, in_size = size_t(g.h) * row, out_size = size_t(g.oh) * g.ow * c;
+  const AxisSampler sy = rows_of(g), sx = columns_of(g);
   for (size_t i = n0; i < n1; ++i) {
     float* yp = y + i * out_size;
     for (int oy = 0; oy < g.oh; ++oy) {
-      const LerpTaps ty = bilinear_taps(oy, g.h, g.oh, g.align_corners, g.half_pixel_centers);
+      const LerpTaps ty = sy.taps(oy);
       const float* top = x + i * in_size + size_t(ty.i0) * row;
       const float* bot = x + i * in_size + size_t(ty.i1) * row;
       for (int ox = 0; ox < g.ow; ++ox, yp += c) {
-        const LerpTaps tx = bilinear_taps(ox, g.w, g.ow, g.align_corners, g.half_pixel_centers);
+        const LerpTaps tx = sx.taps(ox);
         const float *tl = top + size_t(tx.i0) * c, *tr = top + size_t(tx.i1) * c;
         const float *bl = bot + size_t(tx.i0) * c, *br = bot + size_t(tx.i1) * c;
         for (size_t ch = 0; ch < c; ++ch) {
@@ -85,15 +86,16 @@ void resize_bilinear_forward(const ResizeGeometry& g, size_t n0, size_t n1, cons
 void resize_bilinear_backward(const ResizeGeometry& g, size_t n0, size_t n1, const float* dy, float* dx) {
   WASMCNN_ASSERT(n0 <= n1);
   const size_t c = g.c, row = size_t(g.w) * c, in_size = size_t(g.h) * row, out_size = size_t(g.oh) * g.ow * c;
+  const AxisSampler sy = rows_of(g), sx = columns_of(g);
   std::fill(dx + n0 * in_size, dx + n1 * in_size, 0.f);
   for (size_t i = n0; i < n1; ++i) {
     const float* d = dy + i * out_size;
     for (int oy = 0; oy < g.oh; ++oy) {
-      const LerpTaps ty = bilinear_taps(oy, g.h, g.oh, g.align_corners, g.half_pixel_centers);
+      const LerpTaps ty = sy.taps(oy);
       float* top = dx + i * in_size + size_t(ty.i0) * row;
       float* bot = dx + i * in_size + size_t(ty.i1) * row;
       for (int ox = 0; ox < g.ow; ++ox, d += c) {
-        const LerpTaps tx = bilinear_taps(ox, g.w, g.ow, g.align_corners, g.half_pixel_centers);
+        const LerpTaps tx = sx.taps(ox);
         const float w[4] = {(1.f - ty.f) * (1.f - tx.f), (1.f - ty.f) * tx.f, ty.f * (1.f - tx.f), ty.f * tx.f};
         float* p[4] = {top + size_t(tx.i0) * c, top + size_t(tx.i1) * c, bot + size_t(tx.i0) * c, bot + size_t(tx.i1) * c};
         for (int q = 0; q < 4; ++q)
@@ -122,13 +124,14 @@ inline void add_scaled(size_t c, const float* src, float w, float* dst) {
 void resize_nearest_backward(const ResizeGeometry& g, size_t n0, size_t n1, const float* dy, float* dx) {
   WASMCNN_ASSERT(n0 <= n1);
   const size_t c = g.c, in_size = size_t(g.h) * g.w * c, out_size = size_t(g.oh) * g.ow * c;
+  const AxisSampler sy = rows_of(g), sx = columns_of(g);
   std::fill(dx + n0 * in_size, dx + n1 * in_size, 0.f);
   for (size_t i = n0; i < n1; ++i) {
     const float* d = dy + i * out_size;
     for (int oy = 0; oy < g.oh; ++oy) {
-      float* row = dx + i * in_size + size_t(nearest_source(oy, g.h, g.oh, g.align_corners, g.half_pixel_centers)) * g.w * c;
+      float* row = dx + i * in_size + size_t(sy.nearest(oy)) * g.w * c;
       for (int ox = 0; ox < g.ow; ++ox, d += c) {
-        float* p = row + size_t(nearest_source(ox, g.w, g.ow, g.align_corners, g.half_pixel_centers)) * c;
+        float* p = row + size_t(sx.nearest(ox)) * c;
         size_t ch = 0;
         for (; ch + 4 <= c; ch += 4) wasm_v128_store(p + ch, wasm_f32x4_add(wasm_v128_load(p + ch), wasm_v128_load(d + ch)));
         for (; ch < c; ++ch) p[ch] += d[ch];
@@ -140,15 +143,16 @@ void resize_nearest_backward(const ResizeGeometry& g, size_t n0, size_t n1, cons
 void resize_bilinear_forward(const ResizeGeometry& g, size_t n0, size_t n1, const float* x, float* y) {
   WASMCNN_ASSERT(g.h >= 1 && g.w >= 1 && g.oh >= 1 && g.ow >= 1 && n0 <= n1);
   const size_t c = g.c, row = size_t(g.w) * c, in_size = size_t(g.h) * row, out_size = size_t(g.oh) * g.ow * c;
+  const AxisSampler sy = rows_of(g), sx = columns_of(g);
   for (size_t i = n0; i < n1; ++i) {
     float* yp = y + i * out_size;
     for (int oy = 0; oy < g.oh; ++oy) {
-      const LerpTaps ty = bilinear_taps(oy, g.h, g.oh, g.align_corners, g.half_pixel_centers);
+      const LerpTaps ty = sy.taps(oy);
       const float* top = x + i * in_size + size_t(ty.i0) * row;
       const float* bot = x + i * in_size + size_t(ty.i1) * row;
       const v128_t fy = wasm_f32x4_splat(ty.f);
       for (int ox = 0; ox < g.ow; ++ox, yp += c) {
-        const LerpTaps tx = bilinear_taps(ox, g.w, g.ow, g.align_corners, g.half_pixel_centers);
+        const LerpTaps tx = sx.taps(ox);
         const float *tl = top + size_t(tx.i0) * c, *tr = top + size_t(tx.i1) * c;
         const float *bl = bot + size_t(tx.i0) * c, *br = bot + size_t(tx.i1) * c;
         const v128_t fx = wasm_f32x4_splat(tx.f);
@@ -171,15 +175,16 @@ void resize_bilinear_forward(const ResizeGeometry& g, size_t n0, size_t n1, cons
 void resize_bilinear_backward(const ResizeGeometry& g, size_t n0, size_t n1, const float* dy, float* dx) {
   WASMCNN_ASSERT(n0 <= n1);
   const size_t c = g.c, row = size_t(g.w) * c, in_size = size_t(g.h) * row, out_size = size_t(g.oh) * g.ow * c;
+  const AxisSampler sy = rows_of(g), sx = columns_of(g);
   std::fill(dx + n0 * in_size, dx + n1 * in_size, 0.f);
   for (size_t i = n0; i < n1; ++i) {
     const float* d = dy + i * out_size;
     for (int oy = 0; oy < g.oh; ++oy) {
-      const LerpTaps ty = bilinear_taps(oy, g.h, g.oh, g.align_corners, g.half_pixel_centers);
+      const LerpTaps ty = sy.taps(oy);
       float* top = dx + i * in_size + size_t(ty.i0) * row;
       float* bot = dx + i * in_size + size_t(ty.i1) * row;
       for (int ox = 0; ox < g.ow; ++ox, d += c) {
-        const LerpTaps tx = bilinear_taps(ox, g.w, g.ow, g.align_corners, g.half_pixel_centers);
+        const LerpTaps tx = sx.taps(ox);
         add_scaled(c, d, (1.f - ty.f) * (1.f - tx.f), top + size_t(tx.i0) * c);
         add_scaled(c, d, (1.f - ty.f) * tx.f, top + size_t(tx.i1) * c);
         add_scaled(c, d, ty.f * (1.f - tx.f), bot + size_t(tx.i0) * c);

@@ -39,12 +39,24 @@ WASMCNN_KERNEL(void, resize_bilinear_forward,
 WASMCNN_KERNEL(void, resize_bilinear_backward,
                (const ResizeGeometry& g, size_t n0, size_t n1, const float* dy, float* dx), (g, n0, n1, dy, dx))
 
-// The source index / bilinear taps of output coordinate o along one axis (shared by the twins).
-int nearest_source(int o, int in, int out, bool align_corners, bool half_pixel_centers);
+// The source index / bilinear taps of output coordinates along one axis (shared by the twins): the
+// ratio is computed once, each coordinate costs a multiply and a floor/ceil.
 struct LerpTaps {
   int i0, i1;
   float f;
 };
-LerpTaps bilinear_taps(int o, int in, int out, bool align_corners, bool half_pixel_centers);
+class AxisSampler {
+ public:
+  AxisSampler(int in, int out, bool align_corners, bool half_pixel_centers);
+  int nearest(int o) const;
+  LerpTaps taps(int o) const;
+
+ private:
+  double ratio_;
+  int in_;
+  bool align_, half_;
+};
+inline AxisSampler rows_of(const ResizeGeometry& g) { return {g.h, g.oh, g.align_corners, g.half_pixel_centers}; }
+inline AxisSampler columns_of(const ResizeGeometry& g) { return {g.w, g.ow, g.align_corners, g.half_pixel_centers}; }
 
 }  // namespace wasmcnn::kernels

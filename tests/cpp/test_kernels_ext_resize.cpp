@@ -62,10 +62,10 @@ void check_resize(Rng& rng, const ResizeGeometry& g, size_t n) {
   for (size_t i = 0; i < n; ++i)
     for (int oy = 0; oy < g.oh; ++oy) {
       const RefTaps ty = ref_taps(oy, g.h, g.oh, g.align_corners, g.half_pixel_centers);
-      const int ny = kernels::nearest_source(oy, g.h, g.oh, g.align_corners, g.half_pixel_centers);
+      const int ny = kernels::rows_of(g).nearest(oy);
       for (int ox = 0; ox < g.ow; ++ox) {
         const RefTaps tx = ref_taps(ox, g.w, g.ow, g.align_corners, g.half_pixel_centers);
-        const int nx = kernels::nearest_source(ox, g.w, g.ow, g.align_corners, g.half_pixel_centers);
+        const int nx = kernels::columns_of(g).nearest(ox);
         for (size_t ch = 0; ch < c; ++ch) {
           auto at = [&](int yy, int xx) { return i * in + (size_t(yy) * g.w + xx) * c + ch; };
           const double tl = x.v[at(ty.i0, tx.i0)], tr = x.v[at(ty.i0, tx.i1)], bl = x.v[at(ty.i1, tx.i0)],
