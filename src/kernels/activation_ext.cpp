@@ -7,12 +7,16 @@
 namespace wasmcnn::kernels::portable {
 
 void activation_forward(Activation a, const ActivationParams& p, size_t n, const float* x, float* y) {
-  for (size_t i = 0; i < n; ++i) y[i] = act::forward<float>(a, p, x[i]);
+  act::dispatch(a, [&](auto k) {
+    for (size_t i = 0; i < n; ++i) y[i] = act::forward<decltype(k)::value>(p, x[i]);
+  });
 }
 
 void activation_backward(Activation a, const ActivationParams& p, size_t n, const float* x, const float* dy,
                          float* dx) {
-  for (size_t i = 0; i < n; ++i) dx[i] = dy[i] * act::derivative<float>(a, p, x[i]);
+  act::dispatch(a, [&](auto k) {
+    for (size_t i = 0; i < n; ++i) dx[i] = dy[i] * act::derivative<decltype(k)::value>(p, x[i]);
+  });
 }
 
 void prelu_forward(size_t outer, size_t m, size_t inner, const float* alpha, const float* x, float* y) {

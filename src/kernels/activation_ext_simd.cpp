@@ -44,19 +44,23 @@ namespace wasmcnn::kernels::simd {
 using act::F32x4;
 
 void activation_forward(Activation a, const ActivationParams& p, size_t n, const float* x, float* y) {
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, act::forward(a, p, F32x4(wasm_v128_load(x + i))).v);
-  for (; i < n; ++i) y[i] = act::forward<float>(a, p, x[i]);
+  act::dispatch(a, [&](auto k) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, act::forward<decltype(k)::value>(p, F32x4(wasm_v128_load(x + i))).v);
+    for (; i < n; ++i) y[i] = act::forward<decltype(k)::value>(p, x[i]);
+  });
 }
 
 void activation_backward(Activation a, const ActivationParams& p, size_t n, const float* x, const float* dy,
                          float* dx) {
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const F32x4 d = act::derivative(a, p, F32x4(wasm_v128_load(x + i)));
-    wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), d.v));
-  }
-  for (; i < n; ++i) dx[i] = dy[i] * act::derivative<float>(a, p, x[i]);
+  act::dispatch(a, [&](auto k) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const F32x4 d = act::derivative<decltype(k)::value>(p, F32x4(wasm_v128_load(x + i)));
+      wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), d.v));
+    }
+    for (; i < n; ++i) dx[i] = dy[i] * act::derivative<decltype(k)::value>(p, x[i]);
+  });
 }
 
 namespace {

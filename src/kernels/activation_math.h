@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/activation_ext.h"
 
@@ -140,99 +141,116 @@ void mish_parts(V x, V e, V& num, V& den, V& rest) {
   rest = select(pos, two_e2, V(2.f));
 }
 
-template <class V>
-V forward(Activation a, const ActivationParams& p, V x) {
-  switch (a) {
-    case Activation::Relu:
-      return select(lt(x, V(p.threshold)), V(p.negative_slope) * (x - V(p.threshold)), vmin(x, V(p.max_value)));
-    case Activation::LeakyRelu:
-      return select(lt(x, V(0.f)), V(p.alpha) * x, x);
-    case Activation::Elu:
-      return select(gt(x, V(0.f)), x, V(p.alpha) * vexpm1(x));
-    case Activation::Selu:
-      return select(gt(x, V(0.f)), V(kSeluScale) * x, V(kSeluScaleAlpha) * vexpm1(x));
-    case Activation::Swish: {
-      V s, s1;
-      sigmoid_pair(x, vexp(V(0.f) - vabs(x)), s, s1);
-      return x * s;
-    }
-    case Activation::Gelu:
-      return x * normal_cdf(x);
-    case Activation::GeluTanh: {
-      const V u2 = V(2.f * kGeluTanhC) * (x + V(0.044715f) * x * x * x);  // 1 + tanh(u) = 2 sigmoid(2u)
-      V s, s1;
-      sigmoid_pair(u2, vexp(V(0.f) - vabs(u2)), s, s1);
-      return x * s;
-    }
-    case Activation::HardSigmoid:
-      return vmin(vmax(V(0.2f) * x + V(0.5f), V(0.f)), V(1.f));
-    case Activation::Softplus:
-      return vmax(x, V(0.f)) + vlog1p01(vexp(V(0.f) - vabs(x)));
-    case Activation::Softsign:
-      return x / (V(1.f) + vabs(x));
-    case Activation::Mish: {
-      V num, den, rest;
-      mish_parts(x, vexp(V(0.f) - vabs(x)), num, den, rest);
-      return x * (num / den);
-    }
+template <Activation A, class V>
+V forward(const ActivationParams& p, V x) {
+  if constexpr (A == Activation::Relu)
+    return select(lt(x, V(p.threshold)), V(p.negative_slope) * (x - V(p.threshold)), vmin(x, V(p.max_value)));
+  if constexpr (A == Activation::LeakyRelu)
+    return select(lt(x, V(0.f)), V(p.alpha) * x, x);
+  if constexpr (A == Activation::Elu)
+    return select(gt(x, V(0.f)), x, V(p.alpha) * vexpm1(x));
+  if constexpr (A == Activation::Selu)
+    return select(gt(x, V(0.f)), V(kSeluScale) * x, V(kSeluScaleAlpha) * vexpm1(x));
+  if constexpr (A == Activation::Swish) {
+    V s, s1;
+    sigmoid_pair(x, vexp(V(0.f) - vabs(x)), s, s1);
+    return x * s;
+  }
+  if constexpr (A == Activation::Gelu)
+    return x * normal_cdf(x);
+  if constexpr (A == Activation::GeluTanh) {
+    const V u2 = V(2.f * kGeluTanhC) * (x + V(0.044715f) * x * x * x);  // 1 + tanh(u) = 2 sigmoid(2u)
+    V s, s1;
+    sigmoid_pair(u2, vexp(V(0.f) - vabs(u2)), s, s1);
+    return x * s;
+  }
+  if constexpr (A == Activation::HardSigmoid)
+    return vmin(vmax(V(0.2f) * x + V(0.5f), V(0.f)), V(1.f));
+  if constexpr (A == Activation::Softplus)
+    return vmax(x, V(0.f)) + vlog1p01(vexp(V(0.f) - vabs(x)));
+  if constexpr (A == Activation::Softsign)
+    return x / (V(1.f) + vabs(x));
+  if constexpr (A == Activation::Mish) {
+    V num, den, rest;
+    mish_parts(x, vexp(V(0.f) - vabs(x)), num, den, rest);
+    return x * (num / den);
   }
   return x;
 }
 
 // f'(x)
-template <class V>
-V derivative(Activation a, const ActivationParams& p, V x) {
-  switch (a) {
-    case Activation::Relu:
-      return select(lt(x, V(p.threshold)), V(p.negative_slope), select(lt(x, V(p.max_value)), V(1.f), V(0.f)));
-    case Activation::LeakyRelu:
-      return select(gt(x, V(0.f)), V(1.f), V(p.alpha));
-    case Activation::Elu:
-      return select(gt(x, V(0.f)), V(1.f), V(p.alpha) * vexp(vmin(x, V(0.f))));
-    case Activation::Selu:
-      return select(gt(x, V(0.f)), V(kSeluScale), V(kSeluScaleAlpha) * vexp(vmin(x, V(0.f))));
-    case Activation::Swish: {
-      V s, s1;
-      sigmoid_pair(x, vexp(V(0.f) - vabs(x)), s, s1);
-      return s * (V(1.f) + x * s1);
-    }
-    case Activation::Gelu:
-      return normal_cdf(x) + x * (V(kInvSqrt2Pi) * vexp(V(-0.5f) * x * x));
-    case Activation::GeluTanh: {
-      // Beyond |x| = 20 the derivative is 0 or 1 to float precision; clamping keeps x^2 finite
-      // (s * (1 - s) * du2 would be 0 * inf).
-      x = vmin(vmax(x, V(-20.f)), V(20.f));
-      const V x2 = x * x;
-      const V u2 = V(2.f * kGeluTanhC) * (x + V(0.044715f) * x2 * x);
-      V s, s1;
-      sigmoid_pair(u2, vexp(V(0.f) - vabs(u2)), s, s1);
-      const V du2 = V(2.f * kGeluTanhC) * (V(1.f) + V(3.f * 0.044715f) * x2);
-      return s + x * (s * s1 * du2);
-    }
-    case Activation::HardSigmoid: {
-      const V t = V(0.2f) * x + V(0.5f);
-      return select(both(gt(t, V(0.f)), lt(t, V(1.f))), V(0.2f), V(0.f));
-    }
-    case Activation::Softplus: {
-      V s, s1;
-      sigmoid_pair(x, vexp(V(0.f) - vabs(x)), s, s1);
-      return s;
-    }
-    case Activation::Softsign: {
-      const V d = V(1.f) + vabs(x);
-      return V(1.f) / (d * d);
-    }
-    case Activation::Mish: {
-      const V e = vexp(V(0.f) - vabs(x));
-      V num, den, rest, s, s1;
-      mish_parts(x, e, num, den, rest);
-      sigmoid_pair(x, e, s, s1);
-      const V t = num / den;
-      const V one_minus_t2 = (rest / den) * (V(1.f) + t);  // (1 - t)(1 + t)
-      return t + x * (one_minus_t2 * s);
-    }
+template <Activation A, class V>
+V derivative(const ActivationParams& p, V x) {
+  if constexpr (A == Activation::Relu)
+    return select(lt(x, V(p.threshold)), V(p.negative_slope), select(lt(x, V(p.max_value)), V(1.f), V(0.f)));
+  if constexpr (A == Activation::LeakyRelu)
+    return select(gt(x, V(0.f)), V(1.f), V(p.alpha));
+  if constexpr (A == Activation::Elu)
+    return select(gt(x, V(0.f)), V(1.f), V(p.alpha) * vexp(vmin(x, V(0.f))));
+  if constexpr (A == Activation::Selu)
+    return select(gt(x, V(0.f)), V(kSeluScale), V(kSeluScaleAlpha) * vexp(vmin(x, V(0.f))));
+  if constexpr (A == Activation::Swish) {
+    V s, s1;
+    sigmoid_pair(x, vexp(V(0.f) - vabs(x)), s, s1);
+    return s * (V(1.f) + x * s1);
+  }
+  if constexpr (A == Activation::Gelu)
+    return normal_cdf(x) + x * (V(kInvSqrt2Pi) * vexp(V(-0.5f) * x * x));
+  if constexpr (A == Activation::GeluTanh) {
+    // Beyond |x| = 20 the derivative is 0 or 1 to float precision; clamping keeps x^2 finite
+    // (s * (1 - s) * du2 would be 0 * inf).
+    x = vmin(vmax(x, V(-20.f)), V(20.f));
+    const V x2 = x * x;
+    const V u2 = V(2.f * kGeluTanhC) * (x + V(0.044715f) * x2 * x);
+    V s, s1;
+    sigmoid_pair(u2, vexp(V(0.f) - vabs(u2)), s, s1);
+    const V du2 = V(2.f * kGeluTanhC) * (V(1.f) + V(3.f * 0.044715f) * x2);
+    return s + x * (s * s1 * du2);
+  }
+  if constexpr (A == Activation::HardSigmoid) {
+    const V t = V(0.2f) * x + V(0.5f);
+    return select(both(gt(t, V(0.f)), lt(t, V(1.f))), V(0.2f), V(0.f));
+  }
+  if constexpr (A == Activation::Softplus) {
+    V s, s1;
+    sigmoid_pair(x, vexp(V(0.f) - vabs(x)), s, s1);
+    return s;
+  }
+  if constexpr (A == Activation::Softsign) {
+    const V d = V(1.f) + vabs(x);
+    return V(1.f) / (d * d);
+  }
+  if constexpr (A == Activation::Mish) {
+    const V e = vexp(V(0.f) - vabs(x));
+    V num, den, rest, s, s1;
+    mish_parts(x, e, num, den, rest);
+    sigmoid_pair(x, e, s, s1);
+    const V t = num / den;
+    const V one_minus_t2 = (rest / den) * (V(1.f) + t);  // (1 - t)(1 + t)
+    return t + x * (one_minus_t2 * s);
   }
   return V(1.f);
+}
+
+// Calls f(std::integral_constant<Activation, a>{}): the kernels' loops are instantiated per
+// activation, with no switch inside them.
+template <class F>
+void dispatch(Activation a, F&& f) {
+  using A = Activation;
+  switch (a) {
+    case A::Relu: return f(std::integral_constant<A, A::Relu>{});
+    case A::LeakyRelu: return f(std::integral_constant<A, A::LeakyRelu>{});
+    case A::Elu: return f(std::integral_constant<A, A::Elu>{});
+    case A::Selu: return f(std::integral_constant<A, A::Selu>{});
+    case A::Swish: return f(std::integral_constant<A, A::Swish>{});
+    case A::Gelu: return f(std::integral_constant<A, A::Gelu>{});
+    case A::GeluTanh: return f(std::integral_constant<A, A::GeluTanh>{});
+    case A::HardSigmoid: return f(std::integral_constant<A, A::HardSigmoid>{});
+    case A::Softplus: return f(std::integral_constant<A, A::Softplus>{});
+    case A::Softsign: return f(std::integral_constant<A, A::Softsign>{});
+    case A::Mish: return f(std::integral_constant<A, A::Mish>{});
+  }
+  static_assert(kActivationCount == 11, "dispatch has a case per activation");
 }
 
 }  // namespace wasmcnn::kernels::act
