@@ -8,7 +8,8 @@
 namespace wasmcnn::kernels {
 
 void pad2d(const Margins& m, size_t n0, size_t n1, const float* small, float* big) {
-  WASMCNN_ASSERT(m.small_h() >= 0 && m.small_w() >= 0 && n0 <= n1);
+  WASMCNN_ASSERT(m.top >= 0 && m.bottom >= 0 && m.left >= 0 && m.right >= 0 && m.small_h() >= 0 &&
+                 m.small_w() >= 0 && n0 <= n1);
   const size_t c = m.c, row = size_t(m.w) * c, srow = size_t(m.small_w()) * c;
   const size_t big_size = size_t(m.h) * row, small_size = size_t(m.small_h()) * srow;
   for (size_t i = n0; i < n1; ++i) {
@@ -26,7 +27,8 @@ void pad2d(const Margins& m, size_t n0, size_t n1, const float* small, float* bi
 }
 
 void crop2d(const Margins& m, size_t n0, size_t n1, const float* big, float* small) {
-  WASMCNN_ASSERT(m.small_h() >= 0 && m.small_w() >= 0 && n0 <= n1);
+  WASMCNN_ASSERT(m.top >= 0 && m.bottom >= 0 && m.left >= 0 && m.right >= 0 && m.small_h() >= 0 &&
+                 m.small_w() >= 0 && n0 <= n1);
   const size_t c = m.c, row = size_t(m.w) * c, srow = size_t(m.small_w()) * c;
   const size_t big_size = size_t(m.h) * row, small_size = size_t(m.small_h()) * srow;
   for (size_t i = n0; i < n1; ++i) {

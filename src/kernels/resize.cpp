@@ -12,7 +12,10 @@ AxisSampler::AxisSampler(int in, int out, bool align_corners, bool half_pixel_ce
     : ratio_(align_corners && out > 1 ? double(in - 1) / double(out - 1) : double(in) / double(out)),
       in_(in),
       align_(align_corners),
-      half_(half_pixel_centers) {}
+      half_(half_pixel_centers) {
+  // TF.js rejects alignCorners together with halfPixelCenters; the layer checks it at its boundary.
+  WASMCNN_ASSERT(in >= 1 && out >= 1 && !(align_corners && half_pixel_centers));
+}
 
 int AxisSampler::nearest(int o) const {
   const double src = half_ ? ratio_ * (o + 0.5) : ratio_ * o;
