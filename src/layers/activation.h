@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/tensor.h"
 
@@ -9,6 +10,8 @@ namespace wasmcnn {
 
 enum class Activation { Linear, Relu, Sigmoid, Tanh, Softmax };
 
+// The one activation list, in the order of the enum.
+const std::vector<std::string>& activation_names();
 // Throws naming `who` and the unknown name.
 Activation parse_activation(const std::string& name, const std::string& who);
 

@@ -9,7 +9,7 @@
 #include "layers/activation.h"
 #include "layers/init.h"
 #include "layers/layer.h"
-#include "layers/registry.h"
+#include "layers/layer_def.h"
 
 namespace wasmcnn {
 namespace {
@@ -17,13 +17,6 @@ namespace {
 class Conv2D final : public Layer {
  public:
   explicit Conv2D(const LayerConfig& config) : Layer(config), act_(parse_activation(config.activation, who())) {
-    check(config.filters > 0, who(), ": filters must be positive, got ", config.filters);
-    check(config.kernel_h > 0 && config.kernel_w > 0, who(), ": kernel size must be positive, got [",
-          config.kernel_h, ",", config.kernel_w, "]");
-    check(config.stride_h > 0 && config.stride_w > 0, who(), ": strides must be positive, got [",
-          config.stride_h, ",", config.stride_w, "]");
-    check(config.padding == "valid" || config.padding == "same", who(), ": padding must be 'valid' or 'same', got '",
-          config.padding, "'");
     setup_kernel_and_bias(config, who(), kernel_, bias_);
   }
 
@@ -98,6 +91,25 @@ class Conv2D final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_conv2d(const LayerConfig& config) { return std::make_unique<Conv2D>(config); }
+const LayerDef& conv2d_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"conv2d", "Conv2D", "conv2d"};
+    OptionDef filters{"filters", OptionType::Int, 1, 2147483647};
+    filters.required = true;
+    filters.i1 = &LayerConfig::filters;
+    d.options = {filters, pair_option("kernelSize", &LayerConfig::kernel_h, &LayerConfig::kernel_w, true),
+                 pair_option("strides", &LayerConfig::stride_h, &LayerConfig::stride_w, false), padding_option()};
+    for (const OptionDef& o : weighted_options()) d.options.push_back(o);
+    d.weights = [](const LayerConfig& c, const std::vector<Shape>& in) -> std::vector<WeightDef> {
+      if (in[0].size() != 3) return {};
+      std::vector<WeightDef> w{{"kernel", {c.kernel_h, c.kernel_w, in[0][2], c.filters}}};
+      if (c.use_bias) w.push_back({"bias", {c.filters}});
+      return w;
+    };
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Conv2D>(c); };
+    return d;
+  }();
+  return def;
+}
 
 }  // namespace wasmcnn

@@ -10,7 +10,7 @@
 #include "layers/activation.h"
 #include "layers/init.h"
 #include "layers/layer.h"
-#include "layers/registry.h"
+#include "layers/layer_def.h"
 
 namespace wasmcnn {
 namespace {
@@ -18,7 +18,6 @@ namespace {
 class Dense final : public Layer {
  public:
   explicit Dense(const LayerConfig& config) : Layer(config), act_(parse_activation(config.activation, who())) {
-    check(config.units > 0, who(), ": units must be positive, got ", config.units);
     setup_kernel_and_bias(config, who(), kernel_, bias_);
   }
 
@@ -98,6 +97,24 @@ class Dense final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_dense(const LayerConfig& config) { return std::make_unique<Dense>(config); }
+const LayerDef& dense_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"dense", "Dense", "dense"};
+    OptionDef units{"units", OptionType::Int, 1, 2147483647};
+    units.required = true;
+    units.i1 = &LayerConfig::units;
+    d.options = {units};
+    for (const OptionDef& o : weighted_options()) d.options.push_back(o);
+    d.weights = [](const LayerConfig& c, const std::vector<Shape>& in) -> std::vector<WeightDef> {
+      if (in[0].size() != 1) return {};
+      std::vector<WeightDef> w{{"kernel", {in[0][0], c.units}}};
+      if (c.use_bias) w.push_back({"bias", {c.units}});
+      return w;
+    };
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Dense>(c); };
+    return d;
+  }();
+  return def;
+}
 
 }  // namespace wasmcnn

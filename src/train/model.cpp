@@ -7,6 +7,7 @@
 
 #include "core/check.h"
 #include "kernels/eltwise.h"
+#include "layers/layer_def.h"
 #include "layers/registry.h"
 
 namespace wasmcnn {
@@ -16,22 +17,8 @@ constexpr int kPredictChunk = 256;  // samples per forward pass in predict(): bo
 }
 
 std::string keras_class_name(const std::string& type) {
-  static const std::pair<const char*, const char*> names[] = {
-      {"conv2d", "Conv2D"},
-      {"dense", "Dense"},
-      {"flatten", "Flatten"},
-      {"activation", "Activation"},
-      {"max_pooling2d", "MaxPooling2D"},
-      {"average_pooling2d", "AveragePooling2D"},
-      {"sum_pooling2d", "SumPooling2D"},
-      {"global_average_pooling2d", "GlobalAveragePooling2D"},
-      {"dropout", "Dropout"},
-      {"batch_normalization", "BatchNormalization"},
-      {"gaussian_noise", "GaussianNoise"},
-  };
-  for (auto& [t, k] : names)
-    if (type == t) return k;
-  return type;
+  const LayerDef* def = find_layer_def_or_null(type);
+  return def ? def->keras : type;
 }
 
 Model::Model(Shape input_shape, uint64_t seed) : input_shape_(std::move(input_shape)), seed_(seed), rng_(seed) {
@@ -60,6 +47,7 @@ Layer& Model::layer(const std::string& name) {
 
 Layer& Model::add(const LayerConfig& given) {
   LayerConfig config = given;
+  config.type = find_layer_def(config.type, config.name).type;  // a Keras class name is accepted too
   if (config.name.empty()) {
     int count = 1;
     for (auto& l : layers_) count += l->config().type == config.type;
