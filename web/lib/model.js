@@ -7,7 +7,7 @@ import { call, getCore, Staging } from './core.js';
 import { Tensor, asTensor, fmt, sampleSize } from './tensor.js';
 import { checkSpec } from './layers.js';
 import { toCoreOptimizer } from './optimizers.js';
-import { runFit } from './fit.js';
+import { runFit, checkBatchSize, divergence } from './fit.js';
 import { toCoreAugment } from './augment.js';
 
 export const LOSSES = {
@@ -517,14 +517,6 @@ function checkOptions(options, what) {
   const unknown = Object.keys(options).find((k) => k !== 'batchSize' && k !== 'verbose');
   if (unknown) fail(`${what}: unknown option '${unknown}' (known: batchSize, verbose)`);
   return options;
-}
-
-export function checkBatchSize(b, what) {
-  if (!Number.isInteger(b) || b <= 0) throw new Error(`${what}: batchSize must be a positive integer, got ${JSON.stringify(b)}`);
-}
-
-export function divergence(loss, where) {
-  return new Error(`${where}: the loss diverged (${loss}); training stopped and the weights of the last finite step were kept. Lower the learning rate.`);
 }
 
 /** A new sequential model: sequential({ inputShape, seed, layers }). */
