@@ -327,8 +327,10 @@ std::unique_ptr<Model> read_model(const uint8_t* data, size_t size, Progress& pr
   check(layers <= r.remaining() / min_layer_bytes(version), "layer count ", layers, " at byte offset ", count_at,
         " needs at least ", layers * min_layer_bytes(version), " bytes, ", r.remaining(), " left (truncated or corrupted)");
   ReadFields fields{r};
-  std::string previous;  // the node each node reads from: "" is the model's input
   for (uint32_t i = 0; i < layers; ++i) {
+    // The nodes this one reads ("" is the model's input); a version-1 file is a chain.
+    std::vector<std::string> inputs{model->num_layers() ? model->layer(model->num_layers() - 1).name() : ""};
+    Shape input_shape = model->output_shape();
     size_t layer_at = r.offset();
     where = "layer " + std::to_string(i) + " (byte offset " + std::to_string(layer_at) + "): ";
     LayerConfig c;
@@ -353,28 +355,34 @@ std::unique_ptr<Model> read_model(const uint8_t* data, size_t size, Progress& pr
       check(c.lr_multiplier >= 0.f && c.lr_multiplier <= 1e6f, "lr_multiplier at byte offset ", lr_at, " is ",
             c.lr_multiplier, " (expected 0..1e6)");
       size_t inputs_at = r.offset();
-      uint32_t inputs = r.u32("input count");
-      check(inputs == uint32_t(def->arity), "input count at byte offset ", inputs_at, " is ", inputs, ", a ",
-            def->keras, " layer takes ", def->arity);
-      for (uint32_t k = 0; k < inputs; ++k) {
+      uint32_t count = r.u32("input count");
+      check(count >= 1, "input count at byte offset ", inputs_at, " is 0 (a layer reads at least one tensor)");
+      check(count <= r.remaining() / 4, "input count ", count, " at byte offset ", inputs_at, " needs at least ",
+            uint64_t(count) * 4, " bytes, ", r.remaining(), " left (truncated or corrupted)");
+      inputs.clear();
+      for (uint32_t k = 0; k < count; ++k) {
         size_t in_at = r.offset();
-        std::string from = r.str("input name");
-        check(from == previous, "input name at byte offset ", in_at, " is '", from, "', expected '", previous,
-              "' (this build reads chains: each layer takes the previous layer's output)");
+        inputs.push_back(r.str("input name"));
+        // Only earlier nodes can be named: a cycle, a forward reference or a dangling input is refused.
+        bool found = inputs.back().empty();
+        for (size_t j = 0; j < model->num_layers() && !found; ++j) found = model->layer(j).name() == inputs.back();
+        check(found, "input name at byte offset ", in_at, " is '", inputs.back(),
+              "', not the model's input (\"\") or an earlier layer");
+        if (k == 0 && !inputs[0].empty()) input_shape = model->layer(inputs[0]).output_shape();
+        if (k == 0 && inputs[0].empty()) input_shape = model->input_shape();
       }
       read_options(r, *def, c);
     }
-    previous = c.name;
 
     // Before anything is built: the weights this configuration implies must be in the file.
-    const uint64_t expected = expected_weights(c, model->output_shape());
+    const uint64_t expected = expected_weights(c, input_shape);
     if (expected > r.remaining() / 4)
-      fail(c.type, " with this configuration on input ", shape_str(model->output_shape()), " has ", expected,
+      fail(c.type, " with this configuration on input ", shape_str(input_shape), " has ", expected,
            " weights (", mul(expected, 4), " bytes), but only ", r.remaining(),
            " bytes are left (truncated, or absurd dimensions)");
     // Initialised as a new model would be (then overwritten), so the loaded model's Rng is where the
     // saved model's was after building: the same seed trains the same way after a round trip.
-    Layer& layer = model->add(c);
+    Layer& layer = model->add(c, inputs);
     check(layer.param_count() == expected, "internal error: a ", c.type, " layer holds ", layer.param_count(),
           " weights, model_file.cpp expected ", expected, " (update expected_weights)");
 
@@ -439,7 +447,6 @@ std::vector<uint8_t> save_model(Model& model) {
     check(model.num_layers() <= kMaxLayers, "the model has ", model.num_layers(), " layers (at most ", kMaxLayers,
           ")");
     w.u32(uint32_t(model.num_layers()));
-    std::string previous;
     for (size_t i = 0; i < model.num_layers(); ++i) {
       Layer& layer = model.layer(i);
       const LayerConfig& c = layer.config();
@@ -450,9 +457,9 @@ std::vector<uint8_t> save_model(Model& model) {
       w.u8(c.trainable ? 1 : 0);
       check_real("lr_multiplier", c.lr_multiplier, kNoOffset);
       w.f32(c.lr_multiplier);
-      w.u32(uint32_t(def.arity));
-      w.str(previous, "input name");
-      previous = c.name;
+      const std::vector<int>& inputs = model.node_inputs(i);
+      w.u32(uint32_t(inputs.size()));
+      for (int k : inputs) w.str(k < 0 ? std::string() : model.layer(size_t(k)).name(), "input name");
       write_options(w, def, c);
       auto params = layer.params();
       w.u32(uint32_t(params.size()));

@@ -55,6 +55,27 @@ void activation_backward(Activation act, const Tensor& y, const Tensor& dy, Tens
   }
 }
 
+Tensor& BiasActivation::z_target(Tensor& y, const Shape& shape) {
+  Tensor& z = act_ == Activation::Softmax ? z_ : y;
+  z.resize(shape);
+  return z;
+}
+
+void BiasActivation::finish(Tensor& y) {
+  if (!fuse_relu()) activation_forward(act_, act_ == Activation::Softmax ? z_ : y, y);
+}
+
+const Tensor& BiasActivation::backward(const Tensor& y, const Tensor& dy, bool grad_is_logits, size_t channels,
+                                       float* db) {
+  const Tensor* dz = &dy;
+  if (act_ != Activation::Linear && !grad_is_logits) {
+    activation_backward(act_, y, dy, dz_);
+    dz = &dz_;
+  }
+  if (db) kernels::bias_grad(dz->size() / channels, channels, dz->data(), db);
+  return *dz;
+}
+
 namespace {
 
 class ActivationLayer final : public Layer {

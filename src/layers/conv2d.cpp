@@ -16,7 +16,8 @@ namespace {
 
 class Conv2D final : public Layer {
  public:
-  explicit Conv2D(const LayerConfig& config) : Layer(config), act_(parse_activation(config.activation, who())) {
+  explicit Conv2D(const LayerConfig& config)
+      : Layer(config), act_(parse_activation(config.activation, who())) {
     setup_kernel_and_bias(config, who(), kernel_, bias_);
   }
 
@@ -46,28 +47,21 @@ class Conv2D final : public Layer {
 
   void forward(const Tensor& x, Tensor& y, Context&) override {
     const int n = x.dim(0), oc = config_.filters;
-    Tensor& z = act_ == Activation::Softmax ? z_ : y;
-    z.resize({n, geo_.oh, geo_.ow, oc});
+    Tensor& z = act_.z_target(y, {n, geo_.oh, geo_.ow, oc});
     reserve_work();
-    const bool fuse_relu = act_ == Activation::Relu;
     kernels::conv2d_forward(geo_, n, oc, x.data(), kernel_.w.data(), config_.use_bias ? bias_.w.data() : nullptr,
-                            fuse_relu, z.data(), work_.data());
-    if (!fuse_relu) activation_forward(act_, z, y);
+                            act_.fuse_relu(), z.data(), work_.data());
+    act_.finish(y);
   }
 
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
     const int n = x.dim(0), oc = config_.filters;
-    const Tensor* dz = &dy;
-    if (act_ != Activation::Linear && !grad_is_logits_) {
-      activation_backward(act_, y, dy, dz_);
-      dz = &dz_;
-    }
+    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(oc), config_.use_bias ? bias_.dw.data() : nullptr);
     reserve_work();
-    kernels::conv2d_backward_filter(geo_, n, oc, x.data(), dz->data(), kernel_.dw.data(), work_.data());
-    if (config_.use_bias) kernels::bias_grad(size_t(n) * geo_.oh * geo_.ow, oc, dz->data(), bias_.dw.data());
+    kernels::conv2d_backward_filter(geo_, n, oc, x.data(), dz.data(), kernel_.dw.data(), work_.data());
     if (dx) {
       dx->resize(x.shape());
-      kernels::conv2d_backward_input(geo_, n, oc, dz->data(), kernel_.w.data(), dx->data(), work_.data());
+      kernels::conv2d_backward_input(geo_, n, oc, dz.data(), kernel_.w.data(), dx->data(), work_.data());
     }
   }
 
@@ -75,7 +69,7 @@ class Conv2D final : public Layer {
     if (config_.use_bias) return {&kernel_, &bias_};
     return {&kernel_};
   }
-  const Tensor* logits(const Tensor&) const override { return act_ == Activation::Softmax ? &z_ : nullptr; }
+  const Tensor* logits(const Tensor&) const override { return act_.logits(); }
 
  private:
   void reserve_work() {
@@ -83,10 +77,10 @@ class Conv2D final : public Layer {
     if (work_.size() < work) work_.resize({int(work)});
   }
 
-  Activation act_;
+  BiasActivation act_;
   kernels::ConvGeometry geo_{};
   Param kernel_, bias_;
-  Tensor z_, dz_, work_;
+  Tensor work_;
 };
 
 }  // namespace

@@ -44,32 +44,25 @@ class Dense final : public Layer {
 
   void forward(const Tensor& x, Tensor& y, Context&) override {
     const int n = x.dim(0), u = config_.units;
-    Tensor& z = act_ == Activation::Softmax ? z_ : y;
-    z.resize({n, u});
+    Tensor& z = act_.z_target(y, {n, u});
     reserve(false);
-    const bool fuse_relu = act_ == Activation::Relu;
     kernels::gemm_nn(n, u, in_, x.data(), in_, kernel_.w.data(), u, config_.use_bias ? bias_.w.data() : nullptr,
-                     fuse_relu, false, z.data(), u, work_.data());
-    if (!fuse_relu) activation_forward(act_, z, y);
+                     act_.fuse_relu(), false, z.data(), u, work_.data());
+    act_.finish(y);
   }
 
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
     const int n = x.dim(0), u = config_.units;
-    const Tensor* dz = &dy;
-    if (act_ != Activation::Linear && !grad_is_logits_) {
-      activation_backward(act_, y, dy, dz_);
-      dz = &dz_;
-    }
+    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(u), config_.use_bias ? bias_.dw.data() : nullptr);
     reserve(dx != nullptr);
     // dkernel[in, u] = x^T[in, n] * dz[n, u]
-    kernels::gemm_tn(in_, u, n, x.data(), in_, dz->data(), u, false, kernel_.dw.data(), u);
-    if (config_.use_bias) kernels::bias_grad(n, u, dz->data(), bias_.dw.data());
+    kernels::gemm_tn(in_, u, n, x.data(), in_, dz.data(), u, false, kernel_.dw.data(), u);
     if (dx) {
       dx->resize(x.shape());
       // dx[n, in] = dz[n, u] * kernel^T[u, in]
       float* kernel_t = work_.data();
       kernels::transpose(in_, u, kernel_.w.data(), u, kernel_t, in_);
-      kernels::gemm_nn(n, in_, u, dz->data(), u, kernel_t, in_, nullptr, false, false, dx->data(), in_,
+      kernels::gemm_nn(n, in_, u, dz.data(), u, kernel_t, in_, nullptr, false, false, dx->data(), in_,
                        kernel_t + size_t(in_) * u);
     }
   }
@@ -78,7 +71,7 @@ class Dense final : public Layer {
     if (config_.use_bias) return {&kernel_, &bias_};
     return {&kernel_};
   }
-  const Tensor* logits(const Tensor&) const override { return act_ == Activation::Softmax ? &z_ : nullptr; }
+  const Tensor* logits(const Tensor&) const override { return act_.logits(); }
 
  private:
   // work_: the forward GEMM's edge panel; in backward, kernel^T followed by that GEMM's edge panel.
@@ -89,10 +82,10 @@ class Dense final : public Layer {
     if (work_.size() < work) work_.resize({int(work)});
   }
 
-  Activation act_;
+  BiasActivation act_;
   int in_ = 0;
   Param kernel_, bias_;
-  Tensor z_, dz_, work_;
+  Tensor work_;
 };
 
 }  // namespace

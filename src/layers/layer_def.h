@@ -73,7 +73,7 @@ struct LayerDef {
   const char* type;      // the core's name, used in messages: "max_pooling2d"
   const char* keras;     // Keras class name: "MaxPooling2D"
   const char* factory;   // cnn.layers.<factory>: "maxPooling2d"
-  int arity = 1;         // number of inputs
+  int arity = 1;         // number of inputs; 0: two or more (merge layers)
   bool training_only = false;  // behaves differently in training (dropout, noise, batch norm)
   std::vector<OptionDef> options;
   // The weights a layer with options `c` holds on inputs of shape `in` (already validated), in the

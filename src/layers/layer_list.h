@@ -17,7 +17,8 @@
   WASMCNN_LAYER(global_average_pooling2d_def) \
   WASMCNN_LAYER(dropout_def)               \
   WASMCNN_LAYER(gaussian_noise_def)        \
-  WASMCNN_LAYER(batch_normalization_def)
+  WASMCNN_LAYER(batch_normalization_def)   \
+  WASMCNN_LAYER(add_def)
 
 namespace wasmcnn {
 #define WASMCNN_LAYER(def) const LayerDef& def();

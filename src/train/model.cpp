@@ -45,9 +45,14 @@ Layer& Model::layer(const std::string& name) {
   fail("model: no layer named '", name, "'");
 }
 
-Layer& Model::add(const LayerConfig& given) {
+Layer& Model::add(const LayerConfig& config) {
+  return add(config, {layers_.empty() ? std::string() : layers_.back()->name()});
+}
+
+Layer& Model::add(const LayerConfig& given, const std::vector<std::string>& input_names) {
   LayerConfig config = given;
-  config.type = find_layer_def(config.type, config.name).type;  // a Keras class name is accepted too
+  const LayerDef& def = find_layer_def(config.type, config.name);
+  config.type = def.type;  // a Keras class name is accepted too
   if (config.name.empty()) {
     int count = 1;
     for (auto& l : layers_) count += l->config().type == config.type;
@@ -57,9 +62,28 @@ Layer& Model::add(const LayerConfig& given) {
     for (auto& l : layers_) check(l->name() != config.name, "model: duplicate layer name '", config.name, "'");
   }
   std::unique_ptr<Layer> layer = make_layer(config);
-  layer->input_shape_ = output_shape();
+  std::vector<int> inputs;
+  for (const std::string& name : input_names) {
+    int k = -1;
+    if (!name.empty()) {
+      for (k = int(layers_.size()) - 1; k >= 0 && layers_[size_t(k)]->name() != name; --k) {
+      }
+      check(k >= 0, layer->who(), ": input '", name, "' is not an earlier layer of the model");
+    }
+    inputs.push_back(k);
+  }
+  const size_t arity = inputs.size();
+  if (def.arity > 0)
+    check(arity == size_t(def.arity), layer->who(), ": takes ", def.arity, " input", def.arity == 1 ? "" : "s", ", got ",
+          arity);
+  else
+    check(arity >= 2, layer->who(), ": takes two or more inputs, got ", arity,
+          arity == 1 ? " (a sequential model gives each layer one; build a graph with Model::add(config, inputs))" : "");
+  std::vector<Shape> shapes;
+  for (int k : inputs) shapes.push_back(shape_of(k));
+  layer->input_shape_ = shapes[0];
   try {
-    layer->output_shape_ = layer->build(layer->input_shape_);
+    layer->output_shape_ = layer->build_n(shapes);
     // Activations are allocated per batch, later; refuse shapes whose single sample would
     // already take more than 64 MiB, before a predict tries to allocate gigabytes.
     check(shape_size(layer->output_shape_) <= (size_t(1) << 24), layer->who(), ": output shape ",
@@ -72,6 +96,7 @@ Layer& Model::add(const LayerConfig& given) {
     fail(prefix, ": ", e.what(), " (input shape ", shape_str(layer->input_shape_), ")");
   }
   layers_.push_back(std::move(layer));
+  inputs_.push_back(std::move(inputs));
   refresh_slots();
   acts_.resize(layers_.size() + 1);
   grads_.resize(layers_.size() + 1);
@@ -82,6 +107,7 @@ Layer& Model::add(const LayerConfig& given) {
 void Model::pop() {
   check(!layers_.empty(), "model: pop() on a model with no layers");
   layers_.pop_back();
+  inputs_.pop_back();
   refresh_slots();
   acts_.resize(layers_.size() + 1);
   grads_.resize(layers_.size() + 1);
@@ -169,7 +195,12 @@ void Model::check_targets(const float* t, int n) const {
 void Model::forward(int n, bool training) {
   Context ctx{training, &rng_};
   (void)n;
-  for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward(acts_[i], acts_[i + 1], ctx);
+  std::vector<const Tensor*> xs;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    xs.clear();
+    for (int k : inputs_[i]) xs.push_back(&act_of(k));
+    layers_[i]->forward_n(xs, acts_[i + 1], ctx);
+  }
 }
 
 const Tensor& Model::predict(const float* x, int n) {
@@ -238,7 +269,7 @@ LossValue Model::inference_loss(const float* x, const float* t, int n) {
   stage_input(x, n);
   forward(n, false);
   Layer& last = *layers_.back();
-  return compute_loss(loss_, acts_.back(), last.logits(acts_[layers_.size() - 1]), t, nullptr);
+  return compute_loss(loss_, acts_.back(), last.logits(act_of(inputs_.back()[0])), t, nullptr);
 }
 
 BatchResult Model::evaluate_batch(const float* x, const float* t, int n) {
@@ -277,6 +308,18 @@ void Model::set_augment(const AugmentOptions& o) {
 }
 
 BatchResult Model::train_batch(const float* x, const float* t, int n) {
+  BatchResult r = gradients(x, t, n);
+  if (!r.finite) return r;
+  for (const Slot& slot : slots_)
+    if (slot.layer->trainable() && !kernels::all_finite(slot.param->dw.size(), slot.param->dw.data())) {
+      r.finite = false;
+      return r;
+    }
+  optimizer_->step(slots_);
+  return r;
+}
+
+BatchResult Model::gradients(const float* x, const float* t, int n) {
   optimizer();
   check_inputs(x, n, "fit");
   check_targets(t, n);
@@ -288,7 +331,7 @@ BatchResult Model::train_batch(const float* x, const float* t, int n) {
   forward(n, true);
 
   Layer& last = *layers_.back();
-  const Tensor* logits = loss_ == LossKind::MeanSquaredError ? nullptr : last.logits(acts_[L - 1]);
+  const Tensor* logits = loss_ == LossKind::MeanSquaredError ? nullptr : last.logits(act_of(inputs_[L - 1][0]));
   // Only the current output layer may take dL/dz: a layer that was the output before add()
   // must differentiate its activation again.
   for (auto& l : layers_) l->set_grad_is_logits(false);
@@ -300,24 +343,62 @@ BatchResult Model::train_batch(const float* x, const float* t, int n) {
     return r;
   }
   Context ctx{true, &rng_};
-  // Gradients flow down to the first layer that has something to train: below it (a frozen
-  // base when fine-tuning) backward would compute nothing that is used.
-  size_t first = L;
-  for (const Slot& slot : slots_)
-    if (slot.layer->trainable()) {
-      for (first = 0; layers_[first].get() != slot.layer; ++first) {
+  // Gradients flow only towards nodes with something to train upstream: behind a frozen base
+  // (when fine-tuning) backward would compute nothing that is used.
+  std::vector<char> wants(L, 0);
+  for (size_t i = 0; i < L; ++i) {
+    wants[i] = layers_[i]->trainable() && !layers_[i]->params().empty();
+    for (int k : inputs_[i]) wants[i] |= k >= 0 && wants[size_t(k)];
+  }
+  // has_grad[k]: grads_[k + 1] holds dL/d(output of node k) so far. A node reading a tensor that
+  // another node already sent a gradient to writes into grad_scratch_, which is then added.
+  std::vector<char> has_grad(L, 0);
+  has_grad[L - 1] = 1;
+  std::vector<const Tensor*> xs;
+  std::vector<Tensor*> dxs;
+  std::vector<int> accumulate;
+  for (size_t i = L; i-- > 0;) {
+    if (!wants[i] || !has_grad[i]) continue;
+    xs.clear();
+    dxs.clear();
+    accumulate.clear();
+    for (int k : inputs_[i]) {
+      xs.push_back(&act_of(k));
+      Tensor* dx = nullptr;
+      if (k >= 0 && wants[size_t(k)]) {
+        if (has_grad[size_t(k)] || std::count(inputs_[i].begin(), inputs_[i].end(), k) > 1) {
+          dx = &grad_scratch_;
+          accumulate.push_back(k);
+        } else {
+          dx = &grads_[size_t(k) + 1];
+          has_grad[size_t(k)] = 1;
+        }
       }
-      break;
+      dxs.push_back(dx);
     }
-  for (size_t i = L; i-- > first;)
-    layers_[i]->backward(acts_[i], acts_[i + 1], grads_[i + 1], i > first ? &grads_[i] : nullptr, ctx);
+    if (accumulate.empty()) {
+      layers_[i]->backward_n(xs, acts_[i + 1], grads_[i + 1], dxs, ctx);
+      continue;
+    }
+    // Fan-out: one input at a time through the scratch tensor, each added into its running sum.
+    for (size_t j = 0; j < dxs.size(); ++j) {
+      if (dxs[j] != &grad_scratch_) continue;
+      std::vector<Tensor*> one(dxs.size(), nullptr);
+      for (size_t m = 0; m < dxs.size(); ++m)
+        if (dxs[m] != &grad_scratch_) one[m] = dxs[m];
+      one[j] = &grad_scratch_;
+      layers_[i]->backward_n(xs, acts_[i + 1], grads_[i + 1], one, ctx);
+      Tensor& sum = grads_[size_t(inputs_[i][j]) + 1];
+      if (!has_grad[size_t(inputs_[i][j])]) {
+        sum = grad_scratch_;
+        has_grad[size_t(inputs_[i][j])] = 1;
+      } else {
+        for (size_t e = 0; e < sum.size(); ++e) sum[e] += grad_scratch_[e];
+      }
+      dxs[j] = nullptr;
+    }
+  }
   add_penalty_gradients();
-  for (const Slot& slot : slots_)
-    if (slot.layer->trainable() && !kernels::all_finite(slot.param->dw.size(), slot.param->dw.data())) {
-      r.finite = false;
-      return r;
-    }
-  optimizer_->step(slots_);
   return r;
 }
 

@@ -17,7 +17,8 @@ TEST_CASE("every registered layer type has a gradient check here") {
   // Keep in step with the cases below: a new layer type must add its finite-difference check.
   const std::vector<std::string> checked = {
       "conv2d",        "dense",   "flatten",        "activation",          "max_pooling2d", "average_pooling2d",
-      "sum_pooling2d", "dropout", "gaussian_noise", "batch_normalization", "global_average_pooling2d"};
+      "sum_pooling2d", "dropout", "gaussian_noise", "batch_normalization", "global_average_pooling2d",
+      "add"};  // add: in a residual graph, test_graph.cpp
   for (const std::string& type : layer_types()) {
     INFO("layer type ", type);
     CHECK(std::find(checked.begin(), checked.end(), type) != checked.end());

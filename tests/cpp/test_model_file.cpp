@@ -81,7 +81,8 @@ std::unique_ptr<Model> every_layer() {
   m->add(pool("sum_pooling2d", 2, 1, "same"));         // [2,2,3]
   LayerConfig a = make("activation");
   a.activation = "tanh";
-  m->add(a);
+  m->add(a);                                           // activation_1
+  m->add(make("add"), {"sum_pooling2d_1", "activation_1"});  // [2,2,3]
   LayerConfig pointwise = conv(2, 1);
   pointwise.use_bias = false;
   pointwise.kernel_initializer = "he_normal";

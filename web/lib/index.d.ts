@@ -260,7 +260,7 @@ export interface GaussianNoiseOptions extends LayerOptions {
 /** The Keras class names of the layers wasmcnn implements. */
 export type LayerClassName =
   | 'Conv2D' | 'Dense' | 'Flatten' | 'Activation' | 'MaxPooling2D' | 'AveragePooling2D' | 'SumPooling2D'
-  | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise';
+  | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise' | 'Add';
 
 /**
  * A layer spec: a plain, JSON-safe record `{ className, config }` with Keras' class name and camelCase
@@ -303,6 +303,12 @@ export const layers: {
   batchNormalization(options?: BatchNormalizationOptions): LayerSpec<'BatchNormalization', BatchNormalizationOptions>;
   /** Adds seeded Gaussian noise during training (a regulariser); identity at inference. */
   gaussianNoise(options: GaussianNoiseOptions): LayerSpec<'GaussianNoise', GaussianNoiseOptions>;
+  /**
+   * Sums two or more inputs of one shape (Keras' Add), for residual connections. The core's graph
+   * models (nodes reading any earlier nodes) use it; a sequential model gives each layer one input,
+   * so adding it there throws "add 'add_1': takes two or more inputs, got 1 ...".
+   */
+  add(options?: LayerOptions): LayerSpec<'Add', LayerOptions>;
 };
 
 /** Weight penalties for {@link WeightedLayerOptions.kernelRegularizer} / `biasRegularizer`. Coefficients are finite and >= 0. */
