@@ -344,6 +344,7 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
       .function("activation", optional_override([](Model& m, size_t i) {
                   return guard([&] { return view(m.activation(i)); });
                 }))
+      .function("keepActivations", optional_override([](Model& m, bool on) { m.keep_activations(on); }))
       .function("activationShape", optional_override([](Model& m, size_t i) {
                   return guard([&] { return to_js(m.activation(i).shape()); });
                 }))

@@ -192,15 +192,44 @@ void Model::check_targets(const float* t, int n) const {
   }
 }
 
-void Model::forward(int n, bool training) {
+void Model::forward(int n, bool training, bool release) {
   Context ctx{training, &rng_};
-  (void)n;
+  const size_t L = layers_.size();
+  // The plan: node k's output lives until its last reader has run (the output node to the end).
+  std::vector<size_t> last_use(L, L);
+  if (release)
+    for (size_t i = 0; i < L; ++i)
+      for (int k : inputs_[i])
+        if (k >= 0 && size_t(k) != L - 1) last_use[size_t(k)] = i;
   std::vector<const Tensor*> xs;
-  for (size_t i = 0; i < layers_.size(); ++i) {
+  for (size_t i = 0; i < L; ++i) {
+    Tensor& y = acts_[i + 1];
+    if (!y.data() && !pool_.empty()) {
+      // Best fit: the smallest pooled buffer that holds the output, else the largest (it grows).
+      const size_t need = size_t(n) * shape_size(layers_[i]->output_shape()) * sizeof(float);
+      size_t best = 0;
+      for (size_t b = 1; b < pool_.size(); ++b) {
+        const size_t cb = pool_[b].capacity_bytes(), cbest = pool_[best].capacity_bytes();
+        if (cbest < need ? cb > cbest : cb >= need && cb < cbest) best = b;
+      }
+      y = std::move(pool_[best]);
+      pool_.erase(pool_.begin() + std::ptrdiff_t(best));
+    }
     xs.clear();
     for (int k : inputs_[i]) xs.push_back(&act_of(k));
-    layers_[i]->forward_n(xs, acts_[i + 1], ctx);
+    layers_[i]->forward_n(xs, y, ctx);
+    if (release)
+      for (int k : inputs_[i])
+        if (k >= 0 && last_use[size_t(k)] == i && acts_[size_t(k) + 1].data())
+          pool_.push_back(std::move(acts_[size_t(k) + 1]));
   }
+}
+
+size_t Model::activation_bytes() const {
+  size_t bytes = 0;
+  for (const Tensor& t : acts_) bytes += t.capacity_bytes();
+  for (const Tensor& t : pool_) bytes += t.capacity_bytes();
+  return bytes;
 }
 
 const Tensor& Model::predict(const float* x, int n) {
@@ -210,7 +239,7 @@ const Tensor& Model::predict(const float* x, int n) {
   for (int i0 = 0; i0 < n; i0 += kPredictChunk) {
     const int m = std::min(kPredictChunk, n - i0);
     stage_input(x + size_t(i0) * in_size, m);
-    forward(m, false);
+    forward(m, false, !keep_activations_);
     // Finite weights can still overflow (after a divergence, or huge imported weights): say so
     // rather than hand back NaN as if it were a prediction.
     if (!kernels::all_finite(size_t(m) * out_size, acts_.back().data()))
@@ -223,6 +252,8 @@ const Tensor& Model::predict(const float* x, int n) {
 
 const Tensor& Model::activation(size_t i) const {
   check(i < layers_.size(), "model: layer index ", i, " out of range (", layers_.size(), " layers)");
+  check(!acts_[i + 1].shape().empty(), "model: no output of layer ", i,
+        " to show: nothing ran yet, or predict released it (keep_activations(true) keeps every output)");
   return acts_[i + 1];
 }
 

@@ -72,8 +72,13 @@ class Model {
 
   // Inference on n samples; returns [n, ...output shape], valid until the next call.
   const Tensor& predict(const float* x, int n);
-  // The output of layer i from the last forward pass (predict, train or evaluate).
+  // The output of layer i from the last forward pass (train or evaluate, or predict while
+  // keep_activations is on). predict() otherwise hands each activation buffer back to a pool once
+  // its last reader has run (the memory plan), so a long graph holds a few activations, not all.
   const Tensor& activation(size_t i) const;
+  void keep_activations(bool on) { keep_activations_ = on; }
+  // Bytes held by activation buffers, in use or pooled.
+  size_t activation_bytes() const;
   // Augmentation of every training batch (train_batch and fit; never evaluate or predict). Needs an
   // image input [height,width,channels] unless all options are off; checks the ranges.
   void set_augment(const AugmentOptions& options);
@@ -98,7 +103,8 @@ class Model {
   void check_targets(const float* t, int n) const;
 
  private:
-  void forward(int n, bool training);
+  // Runs every node. With `release`, a node's inputs go back to pool_ after their last reader.
+  void forward(int n, bool training, bool release = false);
   const Tensor& act_of(int node) const { return acts_[size_t(node + 1)]; }
   const Shape& shape_of(int node) const { return node < 0 ? input_shape_ : layers_[size_t(node)]->output_shape(); }
   LossValue inference_loss(const float* x, const float* t, int n);  // unchecked, no penalty
@@ -113,6 +119,8 @@ class Model {
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<std::vector<int>> inputs_;  // per node: the nodes it reads, -1 the model's input
   Tensor grad_scratch_;                  // a gradient on its way to be added into a fanned-out tensor
+  std::vector<Tensor> pool_;             // activation buffers released by predict's memory plan
+  bool keep_activations_ = false;
   std::vector<Tensor> acts_;  // acts_[0] the input batch, acts_[i + 1] the output of layer i
   std::vector<Tensor> grads_;
   Tensor out_;

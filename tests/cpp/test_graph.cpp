@@ -50,6 +50,7 @@ TEST_CASE("graph: Add sums its inputs, and a residual block's gradients agree wi
   Rng rng(9);
   std::vector<float> x = random_vector(rng, 2 * 50);
   std::vector<float> t = {0, 2};
+  m->keep_activations(true);
   m->predict(x.data(), 2);
   const Tensor &a = m->activation(0), &b = m->activation(1), &sum = m->activation(2);
   for (size_t i = 0; i < sum.size(); ++i) CHECK(sum[i] == a[i] + b[i]);
@@ -153,4 +154,22 @@ TEST_CASE("graph: the model file keeps the edges; cycles, dangling inputs and du
   CHECK(msg.find("is 'c2', not the model's input") != std::string::npos);
   msg = with("c2", "c1");  // a duplicate name
   CHECK(msg.find("duplicate layer name 'c1'") != std::string::npos);
+}
+
+TEST_CASE("graph: predict's memory plan keeps a few activations of a 50-layer chain, not 50") {
+  Model m({64}, 1);
+  for (int i = 0; i < 50; ++i) m.add(dense(64, "tanh"));
+  std::vector<float> x(64 * 16, 0.5f);
+  const Tensor& y = m.predict(x.data(), 16);
+  const std::vector<float> lean(y.data(), y.data() + y.size());
+  const size_t one = 16 * 64 * sizeof(float);
+  CHECK(m.activation_bytes() <= 3 * one);
+  CHECK(m.activation_bytes() >= one);
+  CHECK_THROWS_WITH_AS(m.activation(3), doctest::Contains("predict released it"), Error);
+  // Keeping every activation gives the same outputs, and every layer's output to look at.
+  m.keep_activations(true);
+  const Tensor& y2 = m.predict(x.data(), 16);
+  CHECK(std::vector<float>(y2.data(), y2.data() + y2.size()) == lean);
+  CHECK(m.activation(3).size() == 16 * 64);
+  CHECK(m.activation_bytes() >= 50 * one);
 }

@@ -358,13 +358,19 @@ export class Model {
     const xt = asTensor(x, 'activations');
     this._checkX(xt, 'activations');
     const { xp } = this._stage(xt, null, 0, 1);
-    call(() => h.predict(xp, 1));
-    return this.layers.map((l) => ({
-      name: l.name,
-      className: l.className,
-      shape: call(() => h.activationShape(l.index)),
-      data: call(() => h.activation(l.index)).slice(),
-    }));
+    // predict normally hands each layer's output back to the core's pool once read: keep them.
+    h.keepActivations(true);
+    try {
+      call(() => h.predict(xp, 1));
+      return this.layers.map((l) => ({
+        name: l.name,
+        className: l.className,
+        shape: call(() => h.activationShape(l.index)),
+        data: call(() => h.activation(l.index)).slice(),
+      }));
+    } finally {
+      h.keepActivations(false);
+    }
   }
 
   evaluate(x, y, options = {}) {
