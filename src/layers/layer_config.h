@@ -35,6 +35,9 @@ struct LayerConfig {
   float rate = 0.f;
   float stddev = 0.f;
 
+  // zero padding: rows added above and below, columns left and right
+  int pad_h = 1, pad_w = 1;
+
   // batch_normalization
   float momentum = 0.99f;
   float epsilon = 1e-3f;

@@ -257,10 +257,16 @@ export interface GaussianNoiseOptions extends LayerOptions {
   stddev: number;
 }
 
+/** Options of {@link layers.zeroPadding2d}. */
+export interface ZeroPadding2DOptions extends LayerOptions {
+  /** Rows added above and below, columns left and right: p or [ph, pw] (symmetric), >= 0. Default 1. */
+  padding?: number | [number, number];
+}
+
 /** The Keras class names of the layers wasmcnn implements. */
 export type LayerClassName =
   | 'Conv2D' | 'Dense' | 'Flatten' | 'Activation' | 'MaxPooling2D' | 'AveragePooling2D' | 'SumPooling2D'
-  | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise' | 'Add';
+  | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise' | 'Add' | 'ZeroPadding2D';
 
 /**
  * A layer spec: a plain, JSON-safe record `{ className, config }` with Keras' class name and camelCase
@@ -309,6 +315,8 @@ export const layers: {
    * so adding it there throws "add 'add_1': takes two or more inputs, got 1 ...".
    */
   add(options?: LayerOptions): LayerSpec<'Add', LayerOptions>;
+  /** Frames each image with zeros: [h, w, c] -> [h + 2 ph, w + 2 pw, c]. */
+  zeroPadding2d(options?: ZeroPadding2DOptions): LayerSpec<'ZeroPadding2D', ZeroPadding2DOptions>;
 };
 
 /** Weight penalties for {@link WeightedLayerOptions.kernelRegularizer} / `biasRegularizer`. Coefficients are finite and >= 0. */
