@@ -167,6 +167,13 @@ LayerConfig config_from_js(const LayerDef& def, const val& config) {
             }
           }
           break;
+        case OptionType::Shape:
+          typed = val::global("Array").call<bool>("isArray", v);
+          for (int i = 0, n = typed ? v["length"].as<int>() : 0; i < n && typed; ++i) {
+            typed = is_number(v[i]);
+            if (typed) ov.list.push_back(number(v[i]));
+          }
+          break;
       }
       if (!typed) fail(who, ": ", option_problem(*o, ov.shown));
       apply_option(def, c, *o, ov, who);
@@ -208,6 +215,12 @@ val spec_to_js(const LayerConfig& c) {
         r.set("className", std::string("L1L2"));
         r.set("config", factors);
         config.set(o.key, r);
+        break;
+      }
+      case OptionType::Shape: {
+        val dims = val::array();
+        for (double d : v.list) dims.call<void>("push", d);
+        config.set(o.key, dims);
         break;
       }
     }

@@ -219,7 +219,7 @@ uint64_t expected_weights(const LayerConfig& c, const Shape& in) {
 }
 
 // Version 2: a layer's options as a map {key: tagged value}, walked from its LayerDef.
-enum Tag : uint8_t { kTagNumber = 0, kTagBool = 1, kTagText = 2, kTagPair = 3 };
+enum Tag : uint8_t { kTagNumber = 0, kTagBool = 1, kTagText = 2, kTagPair = 3, kTagShape = 4 };
 
 Tag tag_of(OptionType t) {
   switch (t) {
@@ -227,6 +227,7 @@ Tag tag_of(OptionType t) {
     case OptionType::Bool: return kTagBool;
     case OptionType::Choice: return kTagText;
     case OptionType::Pair: case OptionType::Regularizer: return kTagPair;
+    case OptionType::Shape: return kTagShape;
   }
   return kTagNumber;
 }
@@ -249,6 +250,10 @@ void write_options(Writer& w, const LayerDef& def, const LayerConfig& c) {
         check_real(o.key, float(v.b), kNoOffset);
         w.f32(float(v.a));
         w.f32(float(v.b));
+        break;
+      case kTagShape:
+        w.u32(uint32_t(v.list.size()));
+        for (double d : v.list) w.i32(int(d));
         break;
     }
   }
@@ -279,6 +284,11 @@ void read_options(Reader& r, const LayerDef& def, LayerConfig& c) {
       case kTagNumber: v.a = r.f32(o->key); break;
       case kTagBool: v.a = r.boolean(o->key); break;
       case kTagText: v.text = r.str(o->key); break;
+      case kTagShape: {
+        const Shape s = r.shape(o->key, 1, 3);
+        v.list.assign(s.begin(), s.end());
+        break;
+      }
       default:
         v.a = r.f32(o->key);
         v.b = r.f32(o->key);

@@ -105,6 +105,11 @@ std::string option_problem(const OptionDef& opt, const std::string& shown) {
       return key + " must come from cnn.regularizers.l1/l2/l1l2 (finite, non-negative factors), got " + shown;
     case OptionType::Choice:
       return "unknown " + key + " " + shown + " (known: " + join(opt.choices) + ")";
+    case OptionType::Shape:
+      return key + " must be an array of 1 to 3 " +
+             (size ? std::string("positive integers (below 2^31)")
+                   : "integers in [" + num(opt.lo) + ", " + num(opt.hi) + "]") +
+             ", got " + shown;
   }
   return key;
 }
@@ -120,6 +125,11 @@ void apply_option(const LayerDef& def, LayerConfig& c, const OptionDef& opt, con
       case OptionType::Pair: return "[" + num(v.a) + "," + num(v.b) + "]";
       case OptionType::Regularizer: return "{l1: " + num(v.a) + ", l2: " + num(v.b) + "}";
       case OptionType::Choice: return "'" + v.text + "'";
+      case OptionType::Shape: {
+        std::string s = "[";
+        for (size_t i = 0; i < v.list.size(); ++i) s += (i ? "," : "") + num(v.list[i]);
+        return s + "]";
+      }
       default: return num(v.a);
     }
   };
@@ -154,6 +164,11 @@ void apply_option(const LayerDef& def, LayerConfig& c, const OptionDef& opt, con
       if (ok) c.*opt.text = value;
       break;
     }
+    case OptionType::Shape:
+      ok = !v.list.empty() && v.list.size() <= 3;
+      for (double d : v.list) ok &= is_int(d);
+      if (ok) c.*opt.dims = std::vector<int>(v.list.begin(), v.list.end());
+      break;
   }
   if (!ok) fail(who, ": ", option_problem(opt, shown()));
 }
@@ -167,6 +182,7 @@ OptionValue read_option(const LayerConfig& c, const OptionDef& opt) {
     case OptionType::Bool: v.a = c.*opt.flag; break;
     case OptionType::Regularizer: v.a = c.*opt.f1; v.b = c.*opt.f2; break;
     case OptionType::Choice: v.text = is_initializer(opt) ? keras_initializer(c.*opt.text) : c.*opt.text; break;
+    case OptionType::Shape: v.list.assign((c.*opt.dims).begin(), (c.*opt.dims).end()); break;
   }
   return v;
 }
@@ -182,7 +198,7 @@ LayerConfig default_config(const LayerDef& def) {
 bool is_default(const LayerDef& def, const OptionDef& opt, const LayerConfig& c) {
   const LayerConfig d = default_config(def);
   const OptionValue a = read_option(c, opt), b = read_option(d, opt);
-  return a.a == b.a && a.b == b.b && a.text == b.text;
+  return a.a == b.a && a.b == b.b && a.text == b.text && a.list == b.list;
 }
 
 void validate(const LayerDef& def, const LayerConfig& c) {
@@ -216,13 +232,14 @@ std::string layer_defs_json() {
     const LayerConfig dc = default_config(*d);
     bool first = true;
     for (const OptionDef& o : d->options) {
-      static const char* types[] = {"int", "real", "bool", "choice", "pair", "regularizer"};
+      static const char* types[] = {"int", "real", "bool", "choice", "pair", "regularizer", "shape"};
       os << (first ? "" : ",") << "{\"key\":";
       first = false;
       json_string(os, o.key);
       os << ",\"type\":\"" << types[int(o.type)] << "\",\"required\":" << (o.required ? "true" : "false")
          << ",\"quietDefault\":" << (o.quiet_default ? "true" : "false");
-      if (o.type == OptionType::Int || o.type == OptionType::Real || o.type == OptionType::Pair)
+      if (o.type == OptionType::Int || o.type == OptionType::Real || o.type == OptionType::Pair ||
+          o.type == OptionType::Shape)
         os << ",\"min\":" << num(o.lo) << ",\"max\":" << num(o.hi);
       if (o.defaults_to) {
         os << ",\"defaultsTo\":";
@@ -245,6 +262,12 @@ std::string layer_defs_json() {
           case OptionType::Pair: os << "[" << num(v.a) << "," << num(v.b) << "]"; break;
           case OptionType::Regularizer: os << "null"; break;
           case OptionType::Choice: json_string(os, v.text); break;
+          case OptionType::Shape: {
+            os << "[";
+            for (size_t i = 0; i < v.list.size(); ++i) os << (i ? "," : "") << num(v.list[i]);
+            os << "]";
+            break;
+          }
         }
       }
       os << "}";

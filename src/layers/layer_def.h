@@ -32,12 +32,14 @@ enum class OptionType {
   Choice,       // one of `choices` (the activation and initializer names come from their tables)
   Pair,         // an integer in [lo, hi] or a pair of them: [height, width]
   Regularizer,  // {className: 'L1L2', config: {l1, l2}} or null: two reals
+  Shape,        // an array of 1 to 3 integers in [lo, hi] (a per-sample shape)
 };
 
 // A value on its way in or out: from JavaScript, from a model file, or read from a LayerConfig.
 struct OptionValue {
   double a = 0, b = 0;  // Int, Real, Bool (0/1); Pair (a, b); Regularizer (l1, l2)
   std::string text;     // Choice
+  std::vector<double> list;  // Shape
   std::string shown;    // how the caller wrote it, for messages (JSON from JavaScript); else a number
 };
 
@@ -56,6 +58,7 @@ struct OptionDef {
   float LayerConfig::*f2 = nullptr;
   bool LayerConfig::*flag = nullptr;
   std::string LayerConfig::*text = nullptr;
+  std::vector<int> LayerConfig::*dims = nullptr;  // Shape
   // A Pair whose value 0 means "the value of this other option" (pooling strides = pool size).
   const char* defaults_to = nullptr;
   // Left out of a layer's JavaScript config when it has its default value (useBias, regularizers).

@@ -28,6 +28,7 @@ LayerConfig minimal(const LayerDef& def) {
     OptionValue v;
     v.a = v.b = o.type == OptionType::Real ? std::min(o.lo + 0.25, o.hi) : std::max(o.lo, 2.0);
     if (o.type == OptionType::Choice) v.text = o.choices.back();
+    if (o.type == OptionType::Shape) v.list = {8};  // fits the flat input [8] below
     apply_option(def, c, o, v);
   }
   return c;
@@ -135,6 +136,7 @@ TEST_CASE("layer definitions: every kind builds, matches its weights(), trains, 
         direct.name = "bad";
         if (o.i1) direct.*o.i1 = o.defaults_to ? -1 : int(o.lo - 1);  // 0 there means "the default"
         if (o.f1) direct.*o.f1 = float(o.lo - 1);
+        if (o.dims) direct.*o.dims = {int(o.lo - 1)};
         Model fresh(in, 1);
         std::string direct_message;
         try {
