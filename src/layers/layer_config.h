@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace wasmcnn {
 
@@ -37,6 +38,9 @@ struct LayerConfig {
 
   // zero padding: rows added above and below, columns left and right
   int pad_h = 1, pad_w = 1;
+
+  // the per-sample shape a layer outputs, when it is an option
+  std::vector<int> target_shape;
 
   // batch_normalization
   float momentum = 0.99f;

@@ -19,7 +19,8 @@
   WASMCNN_LAYER(gaussian_noise_def)        \
   WASMCNN_LAYER(batch_normalization_def)   \
   WASMCNN_LAYER(add_def)                   \
-  WASMCNN_LAYER(zero_padding2d_def)
+  WASMCNN_LAYER(zero_padding2d_def)        \
+  WASMCNN_LAYER(reshape_def)
 
 namespace wasmcnn {
 #define WASMCNN_LAYER(def) const LayerDef& def();

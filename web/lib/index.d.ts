@@ -263,10 +263,16 @@ export interface ZeroPadding2DOptions extends LayerOptions {
   padding?: number | [number, number];
 }
 
+/** Options of {@link layers.reshape}. */
+export interface ReshapeOptions extends LayerOptions {
+  /** The per-sample output shape, 1 to 3 positive integers holding as many values as the input. Required. */
+  targetShape: number[];
+}
+
 /** The Keras class names of the layers wasmcnn implements. */
 export type LayerClassName =
   | 'Conv2D' | 'Dense' | 'Flatten' | 'Activation' | 'MaxPooling2D' | 'AveragePooling2D' | 'SumPooling2D'
-  | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise' | 'Add' | 'ZeroPadding2D';
+  | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise' | 'Add' | 'ZeroPadding2D' | 'Reshape';
 
 /**
  * A layer spec: a plain, JSON-safe record `{ className, config }` with Keras' class name and camelCase
@@ -317,6 +323,8 @@ export const layers: {
   add(options?: LayerOptions): LayerSpec<'Add', LayerOptions>;
   /** Frames each image with zeros: [h, w, c] -> [h + 2 ph, w + 2 pw, c]. */
   zeroPadding2d(options?: ZeroPadding2DOptions): LayerSpec<'ZeroPadding2D', ZeroPadding2DOptions>;
+  /** The same values in another per-sample shape, e.g. [784] -> [28, 28, 1]. */
+  reshape(options: ReshapeOptions): LayerSpec<'Reshape', ReshapeOptions>;
 };
 
 /** Weight penalties for {@link WeightedLayerOptions.kernelRegularizer} / `biasRegularizer`. Coefficients are finite and >= 0. */
