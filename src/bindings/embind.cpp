@@ -8,12 +8,15 @@
 #include <emscripten/bind.h>
 #include <malloc.h>
 
+#include <cctype>
+#include <cmath>
 #include <new>
 #include <string>
 #include <type_traits>
 
 #include "core/check.h"
 #include "io/model_file.h"
+#include "layers/layer_def.h"
 #include "train/model.h"
 
 using namespace emscripten;
@@ -58,6 +61,176 @@ const T* ptr(uintptr_t p) {
 
 val view(const Tensor& t) { return val(typed_memory_view(t.size(), t.data())); }
 
+// --- Layer specs: JavaScript {className, config} <-> LayerConfig, walking the LayerDef tables ---
+// The value checks are apply_option's (layer_def.cpp), so a problem reads the same from any caller;
+// here only the JavaScript types are checked, with the same wording.
+
+std::string json(const val& v) {
+  if (v.isUndefined()) return "undefined";
+  val s = val::global("JSON").call<val>("stringify", v);
+  return s.isString() ? s.as<std::string>() : "undefined";
+}
+bool is_number(const val& v) { return v.typeOf().as<std::string>() == "number"; }
+double number(const val& v) { return v.as<double>(); }
+
+const LayerDef& def_of_class(const val& class_name) {
+  std::string name = class_name.isString() ? class_name.as<std::string>() : json(class_name);
+  const LayerDef* def = find_layer_def_or_null(name);
+  if (def && name == def->keras) return *def;
+  std::string known;
+  for (const LayerDef* d : layer_defs()) known += (known.empty() ? "" : ", ") + std::string(d->keras);
+  fail("unknown layer class '", name, "' (known: ", known, ")");
+}
+
+bool is_size(const val& v) {
+  if (!is_number(v)) return false;
+  const double d = number(v);
+  return d == std::floor(d) && d > 0 && d <= 2147483647.0;
+}
+
+// The config object of cnn.layers.<factory>(config) as a LayerConfig; throws naming the factory.
+LayerConfig config_from_js(const LayerDef& def, const val& config) {
+  LayerConfig c = default_config(def);
+  const bool named = config.typeOf().as<std::string>() == "object" && !config.isNull() && config["name"].isString();
+  std::string who = def.factory;
+  if (named) who += " '" + config["name"].as<std::string>() + "'";
+  if (config.typeOf().as<std::string>() != "object" || config.isNull() || val::global("Array").call<bool>("isArray", config))
+    fail(who, ": options must be an object, got ", json(config));
+  static const char* common[] = {"name", "trainable", "inputShape", "lrMultiplier"};
+  std::string known;
+  for (const OptionDef& o : def.options) known += (known.empty() ? "" : ", ") + std::string(o.key);
+  for (const char* k : common) known += (known.empty() ? "" : ", ") + std::string(k);
+  const std::vector<std::string> keys = vecFromJSArray<std::string>(val::global("Object").call<val>("keys", config));
+  for (const std::string& key : keys) {
+    const val v = config[key];
+    if (v.isUndefined()) continue;
+    if (key == "name") {
+      const std::string n = v.isString() ? v.as<std::string>() : "";
+      bool ok = !n.empty() && n.size() <= 128;
+      for (char ch : n) ok &= std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '/' || ch == '-';
+      check(ok, who, ": name must be 1-128 letters, digits or _ . / -, got ", json(v));
+      c.name = n;
+    } else if (key == "trainable") {
+      check(v.typeOf().as<std::string>() == "boolean", who, ": trainable must be true or false, got ", json(v));
+      c.trainable = v.as<bool>();
+    } else if (key == "lrMultiplier") {
+      check(is_number(v) && number(v) >= 0 && number(v) <= 1e6, who, ": lrMultiplier must be a number in [0, 1e+06], got ",
+            json(v));
+      c.lr_multiplier = float(number(v));
+    } else if (key == "inputShape") {
+      bool ok = val::global("Array").call<bool>("isArray", v);
+      if (ok)
+        for (int i = 0, n = v["length"].as<int>(); i < n; ++i) ok &= is_size(v[i]);
+      check(ok, who, ": inputShape must be an array of positive integers (below 2^31), got ", json(v));
+    } else {
+      const OptionDef* o = find_option(def, key);
+      check(o != nullptr, who, ": unknown option '", key, "' (known: ", known, ")");
+      OptionValue ov;
+      ov.shown = json(v);
+      bool typed = true;
+      switch (o->type) {
+        case OptionType::Int: case OptionType::Real:
+          typed = is_number(v);
+          if (typed) ov.a = number(v);
+          break;
+        case OptionType::Pair:
+          if (is_number(v)) {
+            ov.a = ov.b = number(v);
+          } else {
+            typed = val::global("Array").call<bool>("isArray", v) && v["length"].as<int>() == 2 && is_number(v[0]) &&
+                    is_number(v[1]);
+            if (typed) {
+              ov.a = number(v[0]);
+              ov.b = number(v[1]);
+            }
+          }
+          break;
+        case OptionType::Bool:
+          typed = v.typeOf().as<std::string>() == "boolean";
+          if (typed) ov.a = v.as<bool>();
+          break;
+        case OptionType::Choice:
+          typed = v.isString();
+          if (typed) ov.text = v.as<std::string>();
+          break;
+        case OptionType::Regularizer:
+          if (v.isNull()) break;  // no penalty
+          typed = v.typeOf().as<std::string>() == "object" && v["className"].isString() &&
+                  v["className"].as<std::string>() == "L1L2" && v["config"].typeOf().as<std::string>() == "object" &&
+                  !v["config"].isNull();
+          if (typed) {
+            const val l1 = v["config"]["l1"], l2 = v["config"]["l2"];
+            typed = (l1.isUndefined() || is_number(l1)) && (l2.isUndefined() || is_number(l2));
+            if (typed) {
+              ov.a = l1.isUndefined() ? 0 : number(l1);
+              ov.b = l2.isUndefined() ? 0 : number(l2);
+            }
+          }
+          break;
+        case OptionType::Shape:
+          typed = val::global("Array").call<bool>("isArray", v);
+          for (int i = 0, n = typed ? v["length"].as<int>() : 0; i < n && typed; ++i) {
+            typed = is_number(v[i]);
+            if (typed) ov.list.push_back(number(v[i]));
+          }
+          break;
+      }
+      if (!typed) fail(who, ": ", option_problem(*o, ov.shown));
+      apply_option(def, c, *o, ov, who);
+    }
+  }
+  for (const OptionDef& o : def.options)
+    check(!o.required || !config[o.key].isUndefined(), who, ": missing option '", o.key, "'");
+  return c;
+}
+
+// The spec {className, config} of a layer: the inverse of config_from_js, leaving out trainable
+// when true, lrMultiplier when 1 and "quiet" options at their defaults (as Keras' getConfig does).
+val spec_to_js(const LayerConfig& c) {
+  const LayerDef& def = find_layer_def(c.type, c.name);
+  val config = val::object();
+  config.set("name", c.name);
+  if (!c.trainable) config.set("trainable", false);
+  if (c.lr_multiplier != 1.f) config.set("lrMultiplier", c.lr_multiplier);
+  for (const OptionDef& o : def.options) {
+    if (o.quiet_default && is_default(def, o, c)) continue;
+    OptionValue v = read_option(c, o);
+    if (o.defaults_to && v.a == 0 && v.b == 0) v = read_option(c, *find_option(def, o.defaults_to));
+    switch (o.type) {
+      case OptionType::Int: case OptionType::Real: config.set(o.key, v.a); break;
+      case OptionType::Bool: config.set(o.key, v.a != 0); break;
+      case OptionType::Choice: config.set(o.key, v.text); break;
+      case OptionType::Pair: {
+        val pair = val::array();
+        pair.call<void>("push", v.a);
+        pair.call<void>("push", v.b);
+        config.set(o.key, pair);
+        break;
+      }
+      case OptionType::Regularizer: {
+        val factors = val::object();
+        factors.set("l1", float(v.a));
+        factors.set("l2", float(v.b));
+        val r = val::object();
+        r.set("className", std::string("L1L2"));
+        r.set("config", factors);
+        config.set(o.key, r);
+        break;
+      }
+      case OptionType::Shape: {
+        val dims = val::array();
+        for (double d : v.list) dims.call<void>("push", d);
+        config.set(o.key, dims);
+        break;
+      }
+    }
+  }
+  val spec = val::object();
+  spec.set("className", std::string(def.keras));
+  spec.set("config", config);
+  return spec;
+}
+
 Model* js_create_model(val shape, double seed) {
   return guard([&] { return new Model(vecFromJSArray<int>(shape), uint64_t(seed)); });
 }
@@ -98,35 +271,12 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
   function("saveModel", &js_save_model);
   function("heapUsed", &heap_used);
   function("augmentImages", &js_augment_images);
-
-  value_object<LayerConfig>("LayerConfig")
-      .field("type", &LayerConfig::type)
-      .field("name", &LayerConfig::name)
-      .field("trainable", &LayerConfig::trainable)
-      .field("lrMultiplier", &LayerConfig::lr_multiplier)
-      .field("filters", &LayerConfig::filters)
-      .field("units", &LayerConfig::units)
-      .field("kernelH", &LayerConfig::kernel_h)
-      .field("kernelW", &LayerConfig::kernel_w)
-      .field("strideH", &LayerConfig::stride_h)
-      .field("strideW", &LayerConfig::stride_w)
-      .field("padding", &LayerConfig::padding)
-      .field("activation", &LayerConfig::activation)
-      .field("useBias", &LayerConfig::use_bias)
-      .field("kernelInitializer", &LayerConfig::kernel_initializer)
-      .field("biasInitializer", &LayerConfig::bias_initializer)
-      .field("kernelL1", &LayerConfig::kernel_l1)
-      .field("kernelL2", &LayerConfig::kernel_l2)
-      .field("biasL1", &LayerConfig::bias_l1)
-      .field("biasL2", &LayerConfig::bias_l2)
-      .field("poolH", &LayerConfig::pool_h)
-      .field("poolW", &LayerConfig::pool_w)
-      .field("rate", &LayerConfig::rate)
-      .field("stddev", &LayerConfig::stddev)
-      .field("momentum", &LayerConfig::momentum)
-      .field("epsilon", &LayerConfig::epsilon)
-      .field("center", &LayerConfig::center)
-      .field("scale", &LayerConfig::scale);
+  // Every layer kind's definition (layer_def.h) as one JSON string, for web/lib/layers.js.
+  function("layerDefs", &layer_defs_json);
+  // Validates cnn.layers.<factory>(config) without building anything.
+  function("checkLayer", optional_override([](val class_name, val config) {
+             guard([&] { config_from_js(def_of_class(class_name), config); });
+           }));
 
   value_object<OptimizerConfig>("OptimizerConfig")
       .field("type", &OptimizerConfig::type)
@@ -151,14 +301,16 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
       .field("finite", &BatchResult::finite);
 
   class_<Model>("Model")
-      .function("add", optional_override([](Model& m, const LayerConfig& c) { guard([&] { m.add(c); }); }))
+      .function("add", optional_override([](Model& m, val class_name, val config) {
+                  guard([&] { m.add(config_from_js(def_of_class(class_name), config)); });
+                }))
       .function("pop", optional_override([](Model& m) { guard([&] { m.pop(); }); }))
       .function("compile", optional_override([](Model& m, const std::string& loss, const OptimizerConfig& o) {
                   guard([&] { m.compile(loss, o); });
                 }))
       .function("numLayers", &Model::num_layers)
-      .function("layerConfig",
-                optional_override([](Model& m, size_t i) { return guard([&] { return m.layer(i).config(); }); }))
+      .function("layerSpec",
+                optional_override([](Model& m, size_t i) { return guard([&] { return spec_to_js(m.layer(i).config()); }); }))
       .function("layerInputShape",
                 optional_override([](Model& m, size_t i) { return guard([&] { return to_js(m.layer(i).input_shape()); }); }))
       .function("layerOutputShape", optional_override([](Model& m, size_t i) {
@@ -198,12 +350,6 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
       .function("evaluateBatch", optional_override([](Model& m, uintptr_t x, uintptr_t t, int n) {
                   return guard([&] { return m.evaluate_batch(ptr<float>(x), ptr<float>(t), n); });
                 }))
-      .function("checkInputs", optional_override([](Model& m, uintptr_t x, int n) {
-                  guard([&] { m.check_inputs(ptr<float>(x), n, "input"); });
-                }))
-      .function("checkTargets", optional_override([](Model& m, uintptr_t t, int n) {
-                  guard([&] { m.check_targets(ptr<float>(t), n); });
-                }))
       .function("targetCols", &Model::target_cols)
       .function("shuffledIndices", optional_override([](Model& m, uintptr_t idx, uint32_t n) {
                   m.shuffled_indices(reinterpret_cast<uint32_t*>(idx), n);
@@ -211,6 +357,7 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
       .function("activation", optional_override([](Model& m, size_t i) {
                   return guard([&] { return view(m.activation(i)); });
                 }))
+      .function("keepActivations", optional_override([](Model& m, bool on) { m.keep_activations(on); }))
       .function("activationShape", optional_override([](Model& m, size_t i) {
                   return guard([&] { return to_js(m.activation(i).shape()); });
                 }))

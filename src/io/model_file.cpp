@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "layers/layer_def.h"
 
 namespace wasmcnn {
 
@@ -128,7 +129,7 @@ class Reader {
   size_t pos_ = 0;
 };
 
-// The LayerConfig fields, in one place for both directions; `io` is one of the adaptors below.
+// Version 1 only (frozen: v1 files are read, never written): its LayerConfig fields, in file order.
 template <class IO>
 void config_fields(IO& io, LayerConfig& c) {
   io.flag(c.trainable, "trainable");
@@ -188,7 +189,8 @@ struct CountFields {
   void integer(int&, const char*) { n += 4; }
   void text(std::string&, const char*) { n += 4; }
 };
-size_t min_layer_bytes() {
+size_t min_layer_bytes(uint32_t version) {
+  if (version > 1) return 4 + 4 + 1 + 4 + 4 + 4 + 4;  // class, name, trainable, lr, inputs, options, weights
   CountFields count;
   LayerConfig c;
   config_fields(count, c);
@@ -201,16 +203,103 @@ uint64_t mul(uint64_t a, uint64_t b) {
   return b && a > cap / b ? cap : a * b;
 }
 
-// The number of weights the layer `c` will hold on input `in`, from its configuration alone, so a
-// file cannot make Model::add allocate weights that the file does not contain. Mirrors the build()
-// of Conv2D, Dense and BatchNorm; load_model checks the estimate against the layer it built, so a
-// new layer type with weights fails loudly until it is added here.
+// The number of weights the layer `c` will hold on input `in`, from its LayerDef's weights() alone,
+// so a file cannot make Model::add allocate weights that the file does not contain. load_model
+// checks the count against the layer it built, so a definition that disagrees with its layer fails.
 uint64_t expected_weights(const LayerConfig& c, const Shape& in) {
-  if (c.type == "conv2d" && in.size() == 3)
-    return mul(mul(mul(c.kernel_h, c.kernel_w), in[2]) + c.use_bias, c.filters);
-  if (c.type == "dense" && in.size() == 1) return mul(uint64_t(in[0]) + c.use_bias, c.units);
-  if (c.type == "batch_normalization" && !in.empty()) return mul(2 + c.scale + c.center, in.back());
-  return 0;
+  const LayerDef* def = find_layer_def_or_null(c.type);
+  if (!def || !def->weights) return 0;
+  uint64_t total = 0;
+  for (const WeightDef& w : def->weights(c, {in})) {
+    uint64_t n = 1;
+    for (int d : w.shape) n = mul(n, uint64_t(d < 0 ? 0 : d));
+    total += n;
+  }
+  return total;
+}
+
+// Version 2: a layer's options as a map {key: tagged value}, walked from its LayerDef.
+enum Tag : uint8_t { kTagNumber = 0, kTagBool = 1, kTagText = 2, kTagPair = 3, kTagShape = 4 };
+
+Tag tag_of(OptionType t) {
+  switch (t) {
+    case OptionType::Int: case OptionType::Real: return kTagNumber;
+    case OptionType::Bool: return kTagBool;
+    case OptionType::Choice: return kTagText;
+    case OptionType::Pair: case OptionType::Regularizer: return kTagPair;
+    case OptionType::Shape: return kTagShape;
+  }
+  return kTagNumber;
+}
+
+void write_options(Writer& w, const LayerDef& def, const LayerConfig& c) {
+  w.u32(uint32_t(def.options.size()));
+  for (const OptionDef& o : def.options) {
+    OptionValue v = read_option(c, o);
+    // A pair that defaults to another option (pooling strides) is written resolved.
+    if (o.defaults_to && v.a == 0 && v.b == 0) v = read_option(c, *find_option(def, o.defaults_to));
+    w.str(o.key, "option key");
+    const Tag tag = tag_of(o.type);
+    w.u8(tag);
+    switch (tag) {
+      case kTagNumber: check_real(o.key, float(v.a), kNoOffset); w.f32(float(v.a)); break;
+      case kTagBool: w.u8(v.a != 0); break;
+      case kTagText: w.str(v.text, o.key); break;
+      case kTagPair:
+        check_real(o.key, float(v.a), kNoOffset);
+        check_real(o.key, float(v.b), kNoOffset);
+        w.f32(float(v.a));
+        w.f32(float(v.b));
+        break;
+      case kTagShape:
+        w.u32(uint32_t(v.list.size()));
+        for (double d : v.list) w.i32(int(d));
+        break;
+    }
+  }
+}
+
+// Options missing from the file keep their defaults: a file written before an option existed loads.
+void read_options(Reader& r, const LayerDef& def, LayerConfig& c) {
+  size_t count_at = r.offset();
+  uint32_t n = r.u32("option count");
+  check(n <= def.options.size(), "option count ", n, " at byte offset ", count_at, " is more than the ",
+        def.options.size(), " options of ", def.keras);
+  std::vector<bool> seen(def.options.size());
+  for (uint32_t i = 0; i < n; ++i) {
+    size_t at = r.offset();
+    std::string key = r.str("option key");
+    const OptionDef* o = find_option(def, key);
+    check(o != nullptr, "option key at byte offset ", at, " is '", key, "', not an option of ", def.keras);
+    size_t k = size_t(o - def.options.data());
+    check(!seen[k], "option '", key, "' at byte offset ", at, " appears twice");
+    seen[k] = true;
+    size_t tag_at = r.offset();
+    uint8_t tag = *r.take(1, "option tag");
+    check(tag == tag_of(o->type), "option '", key, "' at byte offset ", tag_at, " has type tag ", int(tag),
+          ", expected ", int(tag_of(o->type)));
+    OptionValue v;
+    size_t value_at = r.offset();
+    switch (tag) {
+      case kTagNumber: v.a = r.f32(o->key); break;
+      case kTagBool: v.a = r.boolean(o->key); break;
+      case kTagText: v.text = r.str(o->key); break;
+      case kTagShape: {
+        const Shape s = r.shape(o->key, 1, 3);
+        v.list.assign(s.begin(), s.end());
+        break;
+      }
+      default:
+        v.a = r.f32(o->key);
+        v.b = r.f32(o->key);
+        break;
+    }
+    try {
+      apply_option(def, c, *o, v);
+    } catch (const Error& e) {
+      fail("option '", key, "' at byte offset ", value_at, ": ", e.what());
+    }
+  }
 }
 
 // How far read_model got, for load_model's error message.
@@ -226,8 +315,8 @@ std::unique_ptr<Model> read_model(const uint8_t* data, size_t size, Progress& pr
   const uint8_t* magic = r.take(4, "magic");
   check(std::memcmp(magic, "WCNN", 4) == 0, "bad magic at byte offset 0 (expected \"WCNN\"): not a wasmcnn model");
   uint32_t version = r.u32("version");
-  check(version == kModelFileVersion, "unsupported version ", version, " at byte offset 4 (this build reads version ",
-        kModelFileVersion, ")");
+  check(version == 1 || version == kModelFileVersion, "unsupported version ", version,
+        " at byte offset 4 (this build reads versions 1 and ", kModelFileVersion, ")");
   progress.header_ok = true;
   std::string metadata = r.str("metadata", kMaxMetadata, true);
   uint64_t seed = r.u64("seed");
@@ -245,29 +334,65 @@ std::unique_ptr<Model> read_model(const uint8_t* data, size_t size, Progress& pr
   uint32_t layers = r.u32("layer count");
   check(layers <= kMaxLayers, "layer count ", layers, " at byte offset ", count_at, " is absurd (at most ",
         kMaxLayers, ")");
-  check(layers <= r.remaining() / min_layer_bytes(), "layer count ", layers, " at byte offset ", count_at,
-        " needs at least ", layers * min_layer_bytes(), " bytes, ", r.remaining(), " left (truncated or corrupted)");
+  check(layers <= r.remaining() / min_layer_bytes(version), "layer count ", layers, " at byte offset ", count_at,
+        " needs at least ", layers * min_layer_bytes(version), " bytes, ", r.remaining(), " left (truncated or corrupted)");
   ReadFields fields{r};
   for (uint32_t i = 0; i < layers; ++i) {
+    // The nodes this one reads ("" is the model's input); a version-1 file is a chain.
+    std::vector<std::string> inputs{model->num_layers() ? model->layer(model->num_layers() - 1).name() : ""};
+    Shape input_shape = model->output_shape();
     size_t layer_at = r.offset();
     where = "layer " + std::to_string(i) + " (byte offset " + std::to_string(layer_at) + "): ";
     LayerConfig c;
-    c.type = r.str("layer type");
+    c.type = r.str(version == 1 ? "layer type" : "layer class");
+    const LayerDef* def = nullptr;
+    if (version > 1) {
+      def = find_layer_def_or_null(c.type);
+      check(def != nullptr && c.type == def->keras, "layer class at byte offset ", layer_at, " is '", c.type,
+            "', not a known Keras class name");
+      c = default_config(*def);
+    }
     size_t name_at = r.offset();
     c.name = r.str("layer name");
     check(!c.name.empty(), "layer name at byte offset ", name_at, " is empty");
     where = "layer " + std::to_string(i) + " '" + c.name + "' (byte offset " + std::to_string(layer_at) + "): ";
-    config_fields(fields, c);
+    if (version == 1) {
+      config_fields(fields, c);
+    } else {
+      c.trainable = r.boolean("trainable");
+      size_t lr_at = r.offset();
+      c.lr_multiplier = r.f32("lr_multiplier");
+      check(c.lr_multiplier >= 0.f && c.lr_multiplier <= 1e6f, "lr_multiplier at byte offset ", lr_at, " is ",
+            c.lr_multiplier, " (expected 0..1e6)");
+      size_t inputs_at = r.offset();
+      uint32_t count = r.u32("input count");
+      check(count >= 1, "input count at byte offset ", inputs_at, " is 0 (a layer reads at least one tensor)");
+      check(count <= r.remaining() / 4, "input count ", count, " at byte offset ", inputs_at, " needs at least ",
+            uint64_t(count) * 4, " bytes, ", r.remaining(), " left (truncated or corrupted)");
+      inputs.clear();
+      for (uint32_t k = 0; k < count; ++k) {
+        size_t in_at = r.offset();
+        inputs.push_back(r.str("input name"));
+        // Only earlier nodes can be named: a cycle, a forward reference or a dangling input is refused.
+        bool found = inputs.back().empty();
+        for (size_t j = 0; j < model->num_layers() && !found; ++j) found = model->layer(j).name() == inputs.back();
+        check(found, "input name at byte offset ", in_at, " is '", inputs.back(),
+              "', not the model's input (\"\") or an earlier layer");
+        if (k == 0 && !inputs[0].empty()) input_shape = model->layer(inputs[0]).output_shape();
+        if (k == 0 && inputs[0].empty()) input_shape = model->input_shape();
+      }
+      read_options(r, *def, c);
+    }
 
     // Before anything is built: the weights this configuration implies must be in the file.
-    const uint64_t expected = expected_weights(c, model->output_shape());
+    const uint64_t expected = expected_weights(c, input_shape);
     if (expected > r.remaining() / 4)
-      fail(c.type, " with this configuration on input ", shape_str(model->output_shape()), " has ", expected,
+      fail(c.type, " with this configuration on input ", shape_str(input_shape), " has ", expected,
            " weights (", mul(expected, 4), " bytes), but only ", r.remaining(),
            " bytes are left (truncated, or absurd dimensions)");
     // Initialised as a new model would be (then overwritten), so the loaded model's Rng is where the
     // saved model's was after building: the same seed trains the same way after a round trip.
-    Layer& layer = model->add(c);
+    Layer& layer = model->add(c, inputs);
     check(layer.param_count() == expected, "internal error: a ", c.type, " layer holds ", layer.param_count(),
           " weights, model_file.cpp expected ", expected, " (update expected_weights)");
 
@@ -332,14 +457,20 @@ std::vector<uint8_t> save_model(Model& model) {
     check(model.num_layers() <= kMaxLayers, "the model has ", model.num_layers(), " layers (at most ", kMaxLayers,
           ")");
     w.u32(uint32_t(model.num_layers()));
-    WriteFields fields{w};
     for (size_t i = 0; i < model.num_layers(); ++i) {
       Layer& layer = model.layer(i);
-      LayerConfig c = layer.config();
+      const LayerConfig& c = layer.config();
       where = "layer " + std::to_string(i) + " '" + c.name + "': ";
-      w.str(c.type, "layer type");
+      const LayerDef& def = find_layer_def(c.type, c.name);
+      w.str(def.keras, "layer class");
       w.str(c.name, "layer name");
-      config_fields(fields, c);
+      w.u8(c.trainable ? 1 : 0);
+      check_real("lr_multiplier", c.lr_multiplier, kNoOffset);
+      w.f32(c.lr_multiplier);
+      const std::vector<int>& inputs = model.node_inputs(i);
+      w.u32(uint32_t(inputs.size()));
+      for (int k : inputs) w.str(k < 0 ? std::string() : model.layer(size_t(k)).name(), "input name");
+      write_options(w, def, c);
       auto params = layer.params();
       w.u32(uint32_t(params.size()));
       for (Param* p : params) {

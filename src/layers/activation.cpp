@@ -5,16 +5,20 @@
 #include "core/check.h"
 #include "kernels/eltwise.h"
 #include "layers/layer.h"
-#include "layers/registry.h"
+#include "layers/layer_def.h"
 
 namespace wasmcnn {
 
+const std::vector<std::string>& activation_names() {
+  static const std::vector<std::string> names = {"linear", "relu", "sigmoid", "tanh", "softmax"};
+  return names;
+}
+
 Activation parse_activation(const std::string& name, const std::string& who) {
-  if (name == "linear" || name.empty()) return Activation::Linear;
-  if (name == "relu") return Activation::Relu;
-  if (name == "sigmoid") return Activation::Sigmoid;
-  if (name == "tanh") return Activation::Tanh;
-  if (name == "softmax") return Activation::Softmax;
+  if (name.empty()) return Activation::Linear;
+  const auto& names = activation_names();
+  for (size_t i = 0; i < names.size(); ++i)
+    if (name == names[i]) return Activation(i);
   fail(who, ": unknown activation '", name, "' (expected linear, relu, sigmoid, tanh or softmax)");
 }
 
@@ -49,6 +53,27 @@ void activation_backward(Activation act, const Tensor& y, const Tensor& dy, Tens
       kernels::softmax_backward(n / last_dim(y), last_dim(y), y.data(), dy.data(), dz.data());
       break;
   }
+}
+
+Tensor& BiasActivation::z_target(Tensor& y, const Shape& shape) {
+  Tensor& z = act_ == Activation::Softmax ? z_ : y;
+  z.resize(shape);
+  return z;
+}
+
+void BiasActivation::finish(Tensor& y) {
+  if (!fuse_relu()) activation_forward(act_, act_ == Activation::Softmax ? z_ : y, y);
+}
+
+const Tensor& BiasActivation::backward(const Tensor& y, const Tensor& dy, bool grad_is_logits, size_t channels,
+                                       float* db) {
+  const Tensor* dz = &dy;
+  if (act_ != Activation::Linear && !grad_is_logits) {
+    activation_backward(act_, y, dy, dz_);
+    dz = &dz_;
+  }
+  if (db) kernels::bias_grad(dz->size() / channels, channels, dz->data(), db);
+  return *dz;
 }
 
 namespace {
@@ -100,9 +125,26 @@ class Flatten final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_activation(const LayerConfig& config) {
-  return std::make_unique<ActivationLayer>(config);
+const LayerDef& activation_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"activation", "Activation", "activation"};
+    OptionDef act{"activation", OptionType::Choice};
+    act.choices = activation_names();
+    act.text = &LayerConfig::activation;
+    act.required = true;
+    d.options = {act};
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<ActivationLayer>(c); };
+    return d;
+  }();
+  return def;
 }
-std::unique_ptr<Layer> make_flatten(const LayerConfig& config) { return std::make_unique<Flatten>(config); }
+const LayerDef& flatten_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"flatten", "Flatten", "flatten"};
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Flatten>(c); };
+    return d;
+  }();
+  return def;
+}
 
 }  // namespace wasmcnn

@@ -28,7 +28,7 @@
 
 #include "core/check.h"
 #include "layers/layer.h"
-#include "layers/registry.h"
+#include "layers/layer_def.h"
 
 namespace wasmcnn {
 namespace {
@@ -36,10 +36,6 @@ namespace {
 class BatchNorm final : public Layer {
  public:
   explicit BatchNorm(const LayerConfig& config) : Layer(config) {
-    check(std::isfinite(config.momentum) && config.momentum >= 0.f && config.momentum <= 1.f, who(),
-          ": momentum must be in [0, 1], got ", config.momentum);
-    check(std::isfinite(config.epsilon) && config.epsilon > 0.f, who(), ": epsilon must be positive, got ",
-          config.epsilon);
     gamma_.name = "gamma";
     beta_.name = "beta";
     moving_mean_.name = "moving_mean";
@@ -181,8 +177,33 @@ class BatchNorm final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_batch_normalization(const LayerConfig& config) {
-  return std::make_unique<BatchNorm>(config);
+const LayerDef& batch_normalization_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"batch_normalization", "BatchNormalization", "batchNormalization"};
+    d.training_only = true;
+    OptionDef momentum{"momentum", OptionType::Real, 0, 1};
+    momentum.f1 = &LayerConfig::momentum;
+    OptionDef epsilon{"epsilon", OptionType::Real, 1e-12, 1};
+    epsilon.f1 = &LayerConfig::epsilon;
+    OptionDef center{"center", OptionType::Bool};
+    center.flag = &LayerConfig::center;
+    OptionDef scale{"scale", OptionType::Bool};
+    scale.flag = &LayerConfig::scale;
+    d.options = {momentum, epsilon, center, scale};
+    d.weights = [](const LayerConfig& c, const std::vector<Shape>& in) -> std::vector<WeightDef> {
+      if (in[0].empty()) return {};
+      const int ch = in[0].back();
+      std::vector<WeightDef> w;
+      if (c.scale) w.push_back({"gamma", {ch}});
+      if (c.center) w.push_back({"beta", {ch}});
+      w.push_back({"moving_mean", {ch}});
+      w.push_back({"moving_variance", {ch}});
+      return w;
+    };
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<BatchNorm>(c); };
+    return d;
+  }();
+  return def;
 }
 
 }  // namespace wasmcnn

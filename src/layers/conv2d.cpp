@@ -9,21 +9,15 @@
 #include "layers/activation.h"
 #include "layers/init.h"
 #include "layers/layer.h"
-#include "layers/registry.h"
+#include "layers/layer_def.h"
 
 namespace wasmcnn {
 namespace {
 
 class Conv2D final : public Layer {
  public:
-  explicit Conv2D(const LayerConfig& config) : Layer(config), act_(parse_activation(config.activation, who())) {
-    check(config.filters > 0, who(), ": filters must be positive, got ", config.filters);
-    check(config.kernel_h > 0 && config.kernel_w > 0, who(), ": kernel size must be positive, got [",
-          config.kernel_h, ",", config.kernel_w, "]");
-    check(config.stride_h > 0 && config.stride_w > 0, who(), ": strides must be positive, got [",
-          config.stride_h, ",", config.stride_w, "]");
-    check(config.padding == "valid" || config.padding == "same", who(), ": padding must be 'valid' or 'same', got '",
-          config.padding, "'");
+  explicit Conv2D(const LayerConfig& config)
+      : Layer(config), act_(parse_activation(config.activation, who())) {
     setup_kernel_and_bias(config, who(), kernel_, bias_);
   }
 
@@ -53,28 +47,21 @@ class Conv2D final : public Layer {
 
   void forward(const Tensor& x, Tensor& y, Context&) override {
     const int n = x.dim(0), oc = config_.filters;
-    Tensor& z = act_ == Activation::Softmax ? z_ : y;
-    z.resize({n, geo_.oh, geo_.ow, oc});
+    Tensor& z = act_.z_target(y, {n, geo_.oh, geo_.ow, oc});
     reserve_work();
-    const bool fuse_relu = act_ == Activation::Relu;
     kernels::conv2d_forward(geo_, n, oc, x.data(), kernel_.w.data(), config_.use_bias ? bias_.w.data() : nullptr,
-                            fuse_relu, z.data(), work_.data());
-    if (!fuse_relu) activation_forward(act_, z, y);
+                            act_.fuse_relu(), z.data(), work_.data());
+    act_.finish(y);
   }
 
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
     const int n = x.dim(0), oc = config_.filters;
-    const Tensor* dz = &dy;
-    if (act_ != Activation::Linear && !grad_is_logits_) {
-      activation_backward(act_, y, dy, dz_);
-      dz = &dz_;
-    }
+    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(oc), config_.use_bias ? bias_.dw.data() : nullptr);
     reserve_work();
-    kernels::conv2d_backward_filter(geo_, n, oc, x.data(), dz->data(), kernel_.dw.data(), work_.data());
-    if (config_.use_bias) kernels::bias_grad(size_t(n) * geo_.oh * geo_.ow, oc, dz->data(), bias_.dw.data());
+    kernels::conv2d_backward_filter(geo_, n, oc, x.data(), dz.data(), kernel_.dw.data(), work_.data());
     if (dx) {
       dx->resize(x.shape());
-      kernels::conv2d_backward_input(geo_, n, oc, dz->data(), kernel_.w.data(), dx->data(), work_.data());
+      kernels::conv2d_backward_input(geo_, n, oc, dz.data(), kernel_.w.data(), dx->data(), work_.data());
     }
   }
 
@@ -82,7 +69,7 @@ class Conv2D final : public Layer {
     if (config_.use_bias) return {&kernel_, &bias_};
     return {&kernel_};
   }
-  const Tensor* logits(const Tensor&) const override { return act_ == Activation::Softmax ? &z_ : nullptr; }
+  const Tensor* logits(const Tensor&) const override { return act_.logits(); }
 
  private:
   void reserve_work() {
@@ -90,14 +77,33 @@ class Conv2D final : public Layer {
     if (work_.size() < work) work_.resize({int(work)});
   }
 
-  Activation act_;
+  BiasActivation act_;
   kernels::ConvGeometry geo_{};
   Param kernel_, bias_;
-  Tensor z_, dz_, work_;
+  Tensor work_;
 };
 
 }  // namespace
 
-std::unique_ptr<Layer> make_conv2d(const LayerConfig& config) { return std::make_unique<Conv2D>(config); }
+const LayerDef& conv2d_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"conv2d", "Conv2D", "conv2d"};
+    OptionDef filters{"filters", OptionType::Int, 1, 2147483647};
+    filters.required = true;
+    filters.i1 = &LayerConfig::filters;
+    d.options = {filters, pair_option("kernelSize", &LayerConfig::kernel_h, &LayerConfig::kernel_w, true),
+                 pair_option("strides", &LayerConfig::stride_h, &LayerConfig::stride_w, false), padding_option()};
+    for (const OptionDef& o : weighted_options()) d.options.push_back(o);
+    d.weights = [](const LayerConfig& c, const std::vector<Shape>& in) -> std::vector<WeightDef> {
+      if (in[0].size() != 3) return {};
+      std::vector<WeightDef> w{{"kernel", {c.kernel_h, c.kernel_w, in[0][2], c.filters}}};
+      if (c.use_bias) w.push_back({"bias", {c.filters}});
+      return w;
+    };
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Conv2D>(c); };
+    return d;
+  }();
+  return def;
+}
 
 }  // namespace wasmcnn

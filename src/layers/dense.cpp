@@ -10,7 +10,7 @@
 #include "layers/activation.h"
 #include "layers/init.h"
 #include "layers/layer.h"
-#include "layers/registry.h"
+#include "layers/layer_def.h"
 
 namespace wasmcnn {
 namespace {
@@ -18,7 +18,6 @@ namespace {
 class Dense final : public Layer {
  public:
   explicit Dense(const LayerConfig& config) : Layer(config), act_(parse_activation(config.activation, who())) {
-    check(config.units > 0, who(), ": units must be positive, got ", config.units);
     setup_kernel_and_bias(config, who(), kernel_, bias_);
   }
 
@@ -45,32 +44,25 @@ class Dense final : public Layer {
 
   void forward(const Tensor& x, Tensor& y, Context&) override {
     const int n = x.dim(0), u = config_.units;
-    Tensor& z = act_ == Activation::Softmax ? z_ : y;
-    z.resize({n, u});
+    Tensor& z = act_.z_target(y, {n, u});
     reserve(false);
-    const bool fuse_relu = act_ == Activation::Relu;
     kernels::gemm_nn(n, u, in_, x.data(), in_, kernel_.w.data(), u, config_.use_bias ? bias_.w.data() : nullptr,
-                     fuse_relu, false, z.data(), u, work_.data());
-    if (!fuse_relu) activation_forward(act_, z, y);
+                     act_.fuse_relu(), false, z.data(), u, work_.data());
+    act_.finish(y);
   }
 
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
     const int n = x.dim(0), u = config_.units;
-    const Tensor* dz = &dy;
-    if (act_ != Activation::Linear && !grad_is_logits_) {
-      activation_backward(act_, y, dy, dz_);
-      dz = &dz_;
-    }
+    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(u), config_.use_bias ? bias_.dw.data() : nullptr);
     reserve(dx != nullptr);
     // dkernel[in, u] = x^T[in, n] * dz[n, u]
-    kernels::gemm_tn(in_, u, n, x.data(), in_, dz->data(), u, false, kernel_.dw.data(), u);
-    if (config_.use_bias) kernels::bias_grad(n, u, dz->data(), bias_.dw.data());
+    kernels::gemm_tn(in_, u, n, x.data(), in_, dz.data(), u, false, kernel_.dw.data(), u);
     if (dx) {
       dx->resize(x.shape());
       // dx[n, in] = dz[n, u] * kernel^T[u, in]
       float* kernel_t = work_.data();
       kernels::transpose(in_, u, kernel_.w.data(), u, kernel_t, in_);
-      kernels::gemm_nn(n, in_, u, dz->data(), u, kernel_t, in_, nullptr, false, false, dx->data(), in_,
+      kernels::gemm_nn(n, in_, u, dz.data(), u, kernel_t, in_, nullptr, false, false, dx->data(), in_,
                        kernel_t + size_t(in_) * u);
     }
   }
@@ -79,7 +71,7 @@ class Dense final : public Layer {
     if (config_.use_bias) return {&kernel_, &bias_};
     return {&kernel_};
   }
-  const Tensor* logits(const Tensor&) const override { return act_ == Activation::Softmax ? &z_ : nullptr; }
+  const Tensor* logits(const Tensor&) const override { return act_.logits(); }
 
  private:
   // work_: the forward GEMM's edge panel; in backward, kernel^T followed by that GEMM's edge panel.
@@ -90,14 +82,32 @@ class Dense final : public Layer {
     if (work_.size() < work) work_.resize({int(work)});
   }
 
-  Activation act_;
+  BiasActivation act_;
   int in_ = 0;
   Param kernel_, bias_;
-  Tensor z_, dz_, work_;
+  Tensor work_;
 };
 
 }  // namespace
 
-std::unique_ptr<Layer> make_dense(const LayerConfig& config) { return std::make_unique<Dense>(config); }
+const LayerDef& dense_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"dense", "Dense", "dense"};
+    OptionDef units{"units", OptionType::Int, 1, 2147483647};
+    units.required = true;
+    units.i1 = &LayerConfig::units;
+    d.options = {units};
+    for (const OptionDef& o : weighted_options()) d.options.push_back(o);
+    d.weights = [](const LayerConfig& c, const std::vector<Shape>& in) -> std::vector<WeightDef> {
+      if (in[0].size() != 1) return {};
+      std::vector<WeightDef> w{{"kernel", {in[0][0], c.units}}};
+      if (c.use_bias) w.push_back({"bias", {c.units}});
+      return w;
+    };
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Dense>(c); };
+    return d;
+  }();
+  return def;
+}
 
 }  // namespace wasmcnn

@@ -6,13 +6,22 @@
 
 namespace wasmcnn {
 
+const std::vector<InitializerName>& initializer_names() {
+  static const std::vector<InitializerName> names = {
+      {"glorotUniform", "glorot_uniform"}, {"glorotNormal", "glorot_normal"}, {"heUniform", "he_uniform"},
+      {"heNormal", "he_normal"},           {"leCunUniform", "lecun_uniform"}, {"zeros", "zeros"},
+      {"ones", "ones"},
+  };
+  return names;
+}
+
 void check_initializer(const std::string& name, const std::string& who) {
-  static const char* known[] = {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
-                                "lecun_uniform", "zeros", "ones"};
-  for (const char* k : known)
-    if (name == k) return;
-  fail(who, ": unknown initializer '", name,
-       "' (expected glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, zeros or ones)");
+  std::string known;
+  for (const InitializerName& n : initializer_names()) {
+    if (name == n.core) return;
+    known += (known.empty() ? "" : ", ") + std::string(n.core);
+  }
+  fail(who, ": unknown initializer '", name, "' (expected one of ", known, ")");
 }
 
 void initialize(const std::string& name, const std::string& who, int fan_in, int fan_out, Rng& rng, Tensor& w) {

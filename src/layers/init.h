@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/rng.h"
 #include "core/tensor.h"
@@ -12,6 +13,12 @@ namespace wasmcnn {
 // glorot_uniform glorot_normal he_uniform he_normal lecun_uniform zeros ones. The normal variants
 // draw from a normal truncated at two standard deviations, rescaled as Keras' variance scaling.
 void initialize(const std::string& name, const std::string& who, int fan_in, int fan_out, Rng& rng, Tensor& w);
+// The one initializer table: the Keras/TF.js camelCase name and the core's snake_case name.
+struct InitializerName {
+  const char* keras;
+  const char* core;
+};
+const std::vector<InitializerName>& initializer_names();
 void check_initializer(const std::string& name, const std::string& who);
 
 // For Conv2D and Dense: checks both initialiser names and gives the two params their Keras

@@ -1,5 +1,8 @@
 // The layer interface: output shape, forward, backward, parameters, config.
 //
+// Most layers take one input and implement build/forward/backward; a layer with several inputs
+// (a merge such as Add) overrides the *_n forms, which the model calls for every layer.
+//
 // Shapes passed to build() are per sample (no batch dimension); tensors passed to forward() and
 // backward() carry the batch as dimension 0. backward() receives the x and y of the matching
 // forward() call, writes dx (when `dx` is non-null) and overwrites the parameter gradients.
@@ -44,6 +47,14 @@ class Layer {
   virtual void forward(const Tensor& x, Tensor& y, Context& ctx) = 0;
   virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context& ctx) = 0;
   virtual std::vector<Param*> params() { return {}; }
+
+  // Any number of inputs, as the model calls them. dx[k] may be null: input k needs no gradient.
+  virtual Shape build_n(const std::vector<Shape>& inputs) { return build(inputs.at(0)); }
+  virtual void forward_n(const std::vector<const Tensor*>& x, Tensor& y, Context& ctx) { forward(*x[0], y, ctx); }
+  virtual void backward_n(const std::vector<const Tensor*>& x, const Tensor& y, const Tensor& dy,
+                          const std::vector<Tensor*>& dx, Context& ctx) {
+    backward(*x[0], y, dy, dx[0], ctx);
+  }
 
   // For a layer whose output is softmax(z): z of the last forward() call on input x, so a
   // cross-entropy loss can be computed from logits and its gradient taken with respect to z.

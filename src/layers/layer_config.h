@@ -1,9 +1,11 @@
-// LayerConfig: every option of every layer in one flat record, the form in which layers cross the
-// JavaScript boundary and are written to model files. The registry turns it into a typed layer,
-// rejecting unknown names and out-of-range values with a message that names the layer.
+// LayerConfig: the typed record of a layer's options, as layers read them. What the options are,
+// per kind (their Keras names, types, defaults, ranges, which field holds them), is written once in
+// each kind's LayerDef (layer_def.h); the model file, the Embind boundary and web/lib walk those
+// definitions and never list these fields. A new option is a field here plus a row in its LayerDef.
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace wasmcnn {
 
@@ -33,6 +35,12 @@ struct LayerConfig {
   // dropout / gaussian_noise
   float rate = 0.f;
   float stddev = 0.f;
+
+  // zero padding: rows added above and below, columns left and right
+  int pad_h = 1, pad_w = 1;
+
+  // the per-sample shape a layer outputs, when it is an option
+  std::vector<int> target_shape;
 
   // batch_normalization
   float momentum = 0.99f;

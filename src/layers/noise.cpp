@@ -3,7 +3,7 @@
 
 #include "core/check.h"
 #include "layers/layer.h"
-#include "layers/registry.h"
+#include "layers/layer_def.h"
 
 namespace wasmcnn {
 namespace {
@@ -13,7 +13,6 @@ namespace {
 class Dropout final : public Layer {
  public:
   explicit Dropout(const LayerConfig& config) : Layer(config) {
-    check(config.rate >= 0.f && config.rate < 1.f, who(), ": rate must be in [0, 1), got ", config.rate);
   }
   Shape build(const Shape& in) override { return in; }
   void forward(const Tensor& x, Tensor& y, Context& ctx) override {
@@ -51,7 +50,6 @@ class Dropout final : public Layer {
 class GaussianNoise final : public Layer {
  public:
   explicit GaussianNoise(const LayerConfig& config) : Layer(config) {
-    check(config.stddev >= 0.f, who(), ": stddev must be non-negative, got ", config.stddev);
   }
   Shape build(const Shape& in) override { return in; }
   void forward(const Tensor& x, Tensor& y, Context& ctx) override {
@@ -71,7 +69,32 @@ class GaussianNoise final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_dropout(const LayerConfig& c) { return std::make_unique<Dropout>(c); }
-std::unique_ptr<Layer> make_gaussian_noise(const LayerConfig& c) { return std::make_unique<GaussianNoise>(c); }
+const LayerDef& dropout_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"dropout", "Dropout", "dropout"};
+    d.training_only = true;
+    OptionDef rate{"rate", OptionType::Real, 0, 0.999999};
+    rate.required = true;
+    rate.f1 = &LayerConfig::rate;
+    d.options = {rate};
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Dropout>(c); };
+    return d;
+  }();
+  return def;
+}
+
+const LayerDef& gaussian_noise_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"gaussian_noise", "GaussianNoise", "gaussianNoise"};
+    d.training_only = true;
+    OptionDef stddev{"stddev", OptionType::Real, 0, 1e6};
+    stddev.required = true;
+    stddev.f1 = &LayerConfig::stddev;
+    d.options = {stddev};
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<GaussianNoise>(c); };
+    return d;
+  }();
+  return def;
+}
 
 }  // namespace wasmcnn

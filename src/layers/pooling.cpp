@@ -4,7 +4,7 @@
 #include "core/check.h"
 #include "kernels/pool.h"
 #include "layers/layer.h"
-#include "layers/registry.h"
+#include "layers/layer_def.h"
 
 namespace wasmcnn {
 namespace {
@@ -14,12 +14,6 @@ enum class PoolKind { Max, Average, Sum };
 class Pool2D final : public Layer {
  public:
   Pool2D(const LayerConfig& config, PoolKind kind) : Layer(config), kind_(kind) {
-    check(config.pool_h > 0 && config.pool_w > 0, who(), ": pool size must be positive, got [", config.pool_h, ",",
-          config.pool_w, "]");
-    check(config.stride_h >= 0 && config.stride_w >= 0, who(), ": strides must be positive, got [", config.stride_h,
-          ",", config.stride_w, "]");
-    check(config.padding == "valid" || config.padding == "same", who(), ": padding must be 'valid' or 'same', got '",
-          config.padding, "'");
   }
 
   Shape build(const Shape& in) override {
@@ -124,13 +118,50 @@ class GlobalAveragePooling2D final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_max_pooling2d(const LayerConfig& c) { return std::make_unique<Pool2D>(c, PoolKind::Max); }
-std::unique_ptr<Layer> make_average_pooling2d(const LayerConfig& c) {
-  return std::make_unique<Pool2D>(c, PoolKind::Average);
+namespace {
+// Pooling: poolSize, strides (default: the pool size, stored as 0), padding.
+LayerDef pool_def(const char* type, const char* keras, const char* factory) {
+  LayerDef d{type, keras, factory};
+  OptionDef strides = pair_option("strides", &LayerConfig::stride_h, &LayerConfig::stride_w, false);
+  strides.defaults_to = "poolSize";
+  d.options = {pair_option("poolSize", &LayerConfig::pool_h, &LayerConfig::pool_w, false), strides, padding_option()};
+  return d;
 }
-std::unique_ptr<Layer> make_sum_pooling2d(const LayerConfig& c) { return std::make_unique<Pool2D>(c, PoolKind::Sum); }
-std::unique_ptr<Layer> make_global_average_pooling2d(const LayerConfig& c) {
-  return std::make_unique<GlobalAveragePooling2D>(c);
+}  // namespace
+
+const LayerDef& max_pooling2d_def() {
+  static const LayerDef def = [] {
+    LayerDef d = pool_def("max_pooling2d", "MaxPooling2D", "maxPooling2d");
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Pool2D>(c, PoolKind::Max); };
+    return d;
+  }();
+  return def;
+}
+const LayerDef& average_pooling2d_def() {
+  static const LayerDef def = [] {
+    LayerDef d = pool_def("average_pooling2d", "AveragePooling2D", "averagePooling2d");
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> {
+      return std::make_unique<Pool2D>(c, PoolKind::Average);
+    };
+    return d;
+  }();
+  return def;
+}
+const LayerDef& sum_pooling2d_def() {
+  static const LayerDef def = [] {
+    LayerDef d = pool_def("sum_pooling2d", "SumPooling2D", "sumPooling2d");
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Pool2D>(c, PoolKind::Sum); };
+    return d;
+  }();
+  return def;
+}
+const LayerDef& global_average_pooling2d_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"global_average_pooling2d", "GlobalAveragePooling2D", "globalAveragePooling2d"};
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<GlobalAveragePooling2D>(c); };
+    return d;
+  }();
+  return def;
 }
 
 }  // namespace wasmcnn

@@ -7,6 +7,7 @@
 
 #include "core/check.h"
 #include "kernels/eltwise.h"
+#include "layers/layer_def.h"
 #include "layers/registry.h"
 
 namespace wasmcnn {
@@ -16,22 +17,8 @@ constexpr int kPredictChunk = 256;  // samples per forward pass in predict(): bo
 }
 
 std::string keras_class_name(const std::string& type) {
-  static const std::pair<const char*, const char*> names[] = {
-      {"conv2d", "Conv2D"},
-      {"dense", "Dense"},
-      {"flatten", "Flatten"},
-      {"activation", "Activation"},
-      {"max_pooling2d", "MaxPooling2D"},
-      {"average_pooling2d", "AveragePooling2D"},
-      {"sum_pooling2d", "SumPooling2D"},
-      {"global_average_pooling2d", "GlobalAveragePooling2D"},
-      {"dropout", "Dropout"},
-      {"batch_normalization", "BatchNormalization"},
-      {"gaussian_noise", "GaussianNoise"},
-  };
-  for (auto& [t, k] : names)
-    if (type == t) return k;
-  return type;
+  const LayerDef* def = find_layer_def_or_null(type);
+  return def ? def->keras : type;
 }
 
 Model::Model(Shape input_shape, uint64_t seed) : input_shape_(std::move(input_shape)), seed_(seed), rng_(seed) {
@@ -58,8 +45,14 @@ Layer& Model::layer(const std::string& name) {
   fail("model: no layer named '", name, "'");
 }
 
-Layer& Model::add(const LayerConfig& given) {
+Layer& Model::add(const LayerConfig& config) {
+  return add(config, {layers_.empty() ? std::string() : layers_.back()->name()});
+}
+
+Layer& Model::add(const LayerConfig& given, const std::vector<std::string>& input_names) {
   LayerConfig config = given;
+  const LayerDef& def = find_layer_def(config.type, config.name);
+  config.type = def.type;  // a Keras class name is accepted too
   if (config.name.empty()) {
     int count = 1;
     for (auto& l : layers_) count += l->config().type == config.type;
@@ -69,9 +62,28 @@ Layer& Model::add(const LayerConfig& given) {
     for (auto& l : layers_) check(l->name() != config.name, "model: duplicate layer name '", config.name, "'");
   }
   std::unique_ptr<Layer> layer = make_layer(config);
-  layer->input_shape_ = output_shape();
+  std::vector<int> inputs;
+  for (const std::string& name : input_names) {
+    int k = -1;
+    if (!name.empty()) {
+      for (k = int(layers_.size()) - 1; k >= 0 && layers_[size_t(k)]->name() != name; --k) {
+      }
+      check(k >= 0, layer->who(), ": input '", name, "' is not an earlier layer of the model");
+    }
+    inputs.push_back(k);
+  }
+  const size_t arity = inputs.size();
+  if (def.arity > 0)
+    check(arity == size_t(def.arity), layer->who(), ": takes ", def.arity, " input", def.arity == 1 ? "" : "s", ", got ",
+          arity);
+  else
+    check(arity >= 2, layer->who(), ": takes two or more inputs, got ", arity,
+          arity == 1 ? " (a sequential model gives each layer one; build a graph with Model::add(config, inputs))" : "");
+  std::vector<Shape> shapes;
+  for (int k : inputs) shapes.push_back(shape_of(k));
+  layer->input_shape_ = shapes[0];
   try {
-    layer->output_shape_ = layer->build(layer->input_shape_);
+    layer->output_shape_ = layer->build_n(shapes);
     // Activations are allocated per batch, later; refuse shapes whose single sample would
     // already take more than 64 MiB, before a predict tries to allocate gigabytes.
     check(shape_size(layer->output_shape_) <= (size_t(1) << 24), layer->who(), ": output shape ",
@@ -84,6 +96,7 @@ Layer& Model::add(const LayerConfig& given) {
     fail(prefix, ": ", e.what(), " (input shape ", shape_str(layer->input_shape_), ")");
   }
   layers_.push_back(std::move(layer));
+  inputs_.push_back(std::move(inputs));
   refresh_slots();
   acts_.resize(layers_.size() + 1);
   grads_.resize(layers_.size() + 1);
@@ -94,6 +107,7 @@ Layer& Model::add(const LayerConfig& given) {
 void Model::pop() {
   check(!layers_.empty(), "model: pop() on a model with no layers");
   layers_.pop_back();
+  inputs_.pop_back();
   refresh_slots();
   acts_.resize(layers_.size() + 1);
   grads_.resize(layers_.size() + 1);
@@ -178,10 +192,44 @@ void Model::check_targets(const float* t, int n) const {
   }
 }
 
-void Model::forward(int n, bool training) {
+void Model::forward(int n, bool training, bool release) {
   Context ctx{training, &rng_};
-  (void)n;
-  for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward(acts_[i], acts_[i + 1], ctx);
+  const size_t L = layers_.size();
+  // The plan: node k's output lives until its last reader has run (the output node to the end).
+  std::vector<size_t> last_use(L, L);
+  if (release)
+    for (size_t i = 0; i < L; ++i)
+      for (int k : inputs_[i])
+        if (k >= 0 && size_t(k) != L - 1) last_use[size_t(k)] = i;
+  std::vector<const Tensor*> xs;
+  for (size_t i = 0; i < L; ++i) {
+    Tensor& y = acts_[i + 1];
+    if (!y.data() && !pool_.empty()) {
+      // Best fit: the smallest pooled buffer that holds the output, else the largest (it grows).
+      const size_t need = size_t(n) * shape_size(layers_[i]->output_shape()) * sizeof(float);
+      size_t best = 0;
+      for (size_t b = 1; b < pool_.size(); ++b) {
+        const size_t cb = pool_[b].capacity_bytes(), cbest = pool_[best].capacity_bytes();
+        if (cbest < need ? cb > cbest : cb >= need && cb < cbest) best = b;
+      }
+      y = std::move(pool_[best]);
+      pool_.erase(pool_.begin() + std::ptrdiff_t(best));
+    }
+    xs.clear();
+    for (int k : inputs_[i]) xs.push_back(&act_of(k));
+    layers_[i]->forward_n(xs, y, ctx);
+    if (release)
+      for (int k : inputs_[i])
+        if (k >= 0 && last_use[size_t(k)] == i && acts_[size_t(k) + 1].data())
+          pool_.push_back(std::move(acts_[size_t(k) + 1]));
+  }
+}
+
+size_t Model::activation_bytes() const {
+  size_t bytes = 0;
+  for (const Tensor& t : acts_) bytes += t.capacity_bytes();
+  for (const Tensor& t : pool_) bytes += t.capacity_bytes();
+  return bytes;
 }
 
 const Tensor& Model::predict(const float* x, int n) {
@@ -191,7 +239,7 @@ const Tensor& Model::predict(const float* x, int n) {
   for (int i0 = 0; i0 < n; i0 += kPredictChunk) {
     const int m = std::min(kPredictChunk, n - i0);
     stage_input(x + size_t(i0) * in_size, m);
-    forward(m, false);
+    forward(m, false, !keep_activations_);
     // Finite weights can still overflow (after a divergence, or huge imported weights): say so
     // rather than hand back NaN as if it were a prediction.
     if (!kernels::all_finite(size_t(m) * out_size, acts_.back().data()))
@@ -204,6 +252,8 @@ const Tensor& Model::predict(const float* x, int n) {
 
 const Tensor& Model::activation(size_t i) const {
   check(i < layers_.size(), "model: layer index ", i, " out of range (", layers_.size(), " layers)");
+  check(!acts_[i + 1].shape().empty(), "model: no output of layer ", i,
+        " to show: nothing ran yet, or predict released it (keep_activations(true) keeps every output)");
   return acts_[i + 1];
 }
 
@@ -250,7 +300,7 @@ LossValue Model::inference_loss(const float* x, const float* t, int n) {
   stage_input(x, n);
   forward(n, false);
   Layer& last = *layers_.back();
-  return compute_loss(loss_, acts_.back(), last.logits(acts_[layers_.size() - 1]), t, nullptr);
+  return compute_loss(loss_, acts_.back(), last.logits(act_of(inputs_.back()[0])), t, nullptr);
 }
 
 BatchResult Model::evaluate_batch(const float* x, const float* t, int n) {
@@ -289,6 +339,18 @@ void Model::set_augment(const AugmentOptions& o) {
 }
 
 BatchResult Model::train_batch(const float* x, const float* t, int n) {
+  BatchResult r = gradients(x, t, n);
+  if (!r.finite) return r;
+  for (const Slot& slot : slots_)
+    if (slot.layer->trainable() && !kernels::all_finite(slot.param->dw.size(), slot.param->dw.data())) {
+      r.finite = false;
+      return r;
+    }
+  optimizer_->step(slots_);
+  return r;
+}
+
+BatchResult Model::gradients(const float* x, const float* t, int n) {
   optimizer();
   check_inputs(x, n, "fit");
   check_targets(t, n);
@@ -300,7 +362,7 @@ BatchResult Model::train_batch(const float* x, const float* t, int n) {
   forward(n, true);
 
   Layer& last = *layers_.back();
-  const Tensor* logits = loss_ == LossKind::MeanSquaredError ? nullptr : last.logits(acts_[L - 1]);
+  const Tensor* logits = loss_ == LossKind::MeanSquaredError ? nullptr : last.logits(act_of(inputs_[L - 1][0]));
   // Only the current output layer may take dL/dz: a layer that was the output before add()
   // must differentiate its activation again.
   for (auto& l : layers_) l->set_grad_is_logits(false);
@@ -312,24 +374,62 @@ BatchResult Model::train_batch(const float* x, const float* t, int n) {
     return r;
   }
   Context ctx{true, &rng_};
-  // Gradients flow down to the first layer that has something to train: below it (a frozen
-  // base when fine-tuning) backward would compute nothing that is used.
-  size_t first = L;
-  for (const Slot& slot : slots_)
-    if (slot.layer->trainable()) {
-      for (first = 0; layers_[first].get() != slot.layer; ++first) {
+  // Gradients flow only towards nodes with something to train upstream: behind a frozen base
+  // (when fine-tuning) backward would compute nothing that is used.
+  std::vector<char> wants(L, 0);
+  for (size_t i = 0; i < L; ++i) {
+    wants[i] = layers_[i]->trainable() && !layers_[i]->params().empty();
+    for (int k : inputs_[i]) wants[i] |= k >= 0 && wants[size_t(k)];
+  }
+  // has_grad[k]: grads_[k + 1] holds dL/d(output of node k) so far. A node reading a tensor that
+  // another node already sent a gradient to writes into grad_scratch_, which is then added.
+  std::vector<char> has_grad(L, 0);
+  has_grad[L - 1] = 1;
+  std::vector<const Tensor*> xs;
+  std::vector<Tensor*> dxs;
+  std::vector<int> accumulate;
+  for (size_t i = L; i-- > 0;) {
+    if (!wants[i] || !has_grad[i]) continue;
+    xs.clear();
+    dxs.clear();
+    accumulate.clear();
+    for (int k : inputs_[i]) {
+      xs.push_back(&act_of(k));
+      Tensor* dx = nullptr;
+      if (k >= 0 && wants[size_t(k)]) {
+        if (has_grad[size_t(k)] || std::count(inputs_[i].begin(), inputs_[i].end(), k) > 1) {
+          dx = &grad_scratch_;
+          accumulate.push_back(k);
+        } else {
+          dx = &grads_[size_t(k) + 1];
+          has_grad[size_t(k)] = 1;
+        }
       }
-      break;
+      dxs.push_back(dx);
     }
-  for (size_t i = L; i-- > first;)
-    layers_[i]->backward(acts_[i], acts_[i + 1], grads_[i + 1], i > first ? &grads_[i] : nullptr, ctx);
+    if (accumulate.empty()) {
+      layers_[i]->backward_n(xs, acts_[i + 1], grads_[i + 1], dxs, ctx);
+      continue;
+    }
+    // Fan-out: one input at a time through the scratch tensor, each added into its running sum.
+    for (size_t j = 0; j < dxs.size(); ++j) {
+      if (dxs[j] != &grad_scratch_) continue;
+      std::vector<Tensor*> one(dxs.size(), nullptr);
+      for (size_t m = 0; m < dxs.size(); ++m)
+        if (dxs[m] != &grad_scratch_) one[m] = dxs[m];
+      one[j] = &grad_scratch_;
+      layers_[i]->backward_n(xs, acts_[i + 1], grads_[i + 1], one, ctx);
+      Tensor& sum = grads_[size_t(inputs_[i][j]) + 1];
+      if (!has_grad[size_t(inputs_[i][j])]) {
+        sum = grad_scratch_;
+        has_grad[size_t(inputs_[i][j])] = 1;
+      } else {
+        for (size_t e = 0; e < sum.size(); ++e) sum[e] += grad_scratch_[e];
+      }
+      dxs[j] = nullptr;
+    }
+  }
   add_penalty_gradients();
-  for (const Slot& slot : slots_)
-    if (slot.layer->trainable() && !kernels::all_finite(slot.param->dw.size(), slot.param->dw.data())) {
-      r.finite = false;
-      return r;
-    }
-  optimizer_->step(slots_);
   return r;
 }
 

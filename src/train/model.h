@@ -1,4 +1,9 @@
-// Model: a sequential stack of layers with a loss and an optimizer.
+// Model: a graph of layers with a loss and an optimizer.
+//
+// The nodes are kept in topological order: node i is layer i, reading the outputs of earlier nodes
+// (or the model's input); the last node is the output. A sequential model is the chain, where each
+// node reads the one before. Where a tensor fans out to several nodes, backward adds up their
+// gradients.
 //
 // The model owns one Rng seeded at construction; initialisation, shuffling and every stochastic
 // layer draw from it, so the same seed and data give the same weights bit for bit. Batches enter as
@@ -39,6 +44,10 @@ class Model {
   // Appends a layer: validates it against the current output shape, names it if unnamed
   // ("conv2d_1"), and initialises its weights from the model's Rng.
   Layer& add(const LayerConfig& config);
+  // Appends a node reading the named earlier nodes ("" is the model's input), in that order.
+  Layer& add(const LayerConfig& config, const std::vector<std::string>& inputs);
+  // The nodes layer i reads: -1 is the model's input.
+  const std::vector<int>& node_inputs(size_t i) const { return inputs_.at(i); }
   void pop();
   void compile(const std::string& loss, const OptimizerConfig& optimizer);
   bool compiled() const { return optimizer_ != nullptr; }
@@ -63,14 +72,22 @@ class Model {
 
   // Inference on n samples; returns [n, ...output shape], valid until the next call.
   const Tensor& predict(const float* x, int n);
-  // The output of layer i from the last forward pass (predict, train or evaluate).
+  // The output of layer i from the last forward pass (train or evaluate, or predict while
+  // keep_activations is on). predict() otherwise hands each activation buffer back to a pool once
+  // its last reader has run (the memory plan), so a long graph holds a few activations, not all.
   const Tensor& activation(size_t i) const;
+  void keep_activations(bool on) { keep_activations_ = on; }
+  // Bytes held by activation buffers, in use or pooled.
+  size_t activation_bytes() const;
   // Augmentation of every training batch (train_batch and fit; never evaluate or predict). Needs an
   // image input [height,width,channels] unless all options are off; checks the ranges.
   void set_augment(const AugmentOptions& options);
   const AugmentOptions& augment() const { return augment_; }
   // One optimisation step on a batch.
   BatchResult train_batch(const float* x, const float* t, int n);
+  // The loss of a batch in training mode and every parameter's gradient (in Param::dw), without
+  // updating anything: train_batch's first half.
+  BatchResult gradients(const float* x, const float* t, int n);
   // Loss and accuracy on a batch without updating anything.
   BatchResult evaluate_batch(const float* x, const float* t, int n);
   BatchResult evaluate(const float* x, const float* t, int n, int batch_size);
@@ -86,7 +103,10 @@ class Model {
   void check_targets(const float* t, int n) const;
 
  private:
-  void forward(int n, bool training);
+  // Runs every node. With `release`, a node's inputs go back to pool_ after their last reader.
+  void forward(int n, bool training, bool release = false);
+  const Tensor& act_of(int node) const { return acts_[size_t(node + 1)]; }
+  const Shape& shape_of(int node) const { return node < 0 ? input_shape_ : layers_[size_t(node)]->output_shape(); }
   LossValue inference_loss(const float* x, const float* t, int n);  // unchecked, no penalty
   double penalty() const;
   void add_penalty_gradients();
@@ -97,6 +117,10 @@ class Model {
   uint64_t seed_;
   Rng rng_;
   std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<std::vector<int>> inputs_;  // per node: the nodes it reads, -1 the model's input
+  Tensor grad_scratch_;                  // a gradient on its way to be added into a fanned-out tensor
+  std::vector<Tensor> pool_;             // activation buffers released by predict's memory plan
+  bool keep_activations_ = false;
   std::vector<Tensor> acts_;  // acts_[0] the input batch, acts_[i + 1] the output of layer i
   std::vector<Tensor> grads_;
   Tensor out_;

@@ -17,7 +17,8 @@ struct OptimizerConfig {
   float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-7f;  // adam
 };
 
-// One trainable tensor as the optimizer sees it: the parameter and its learning-rate multiplier.
+// One parameter as the optimizer sees it: the tensor and the layer that owns it (whose trainable
+// flag and learning-rate multiplier the step reads).
 struct Slot {
   Param* param;
   const Layer* layer;

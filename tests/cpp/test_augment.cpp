@@ -280,6 +280,7 @@ TEST_CASE("augment in train_batch: inputs flipped, targets untouched, evaluate a
 
   m.evaluate_batch(x.data(), t.data(), n);
   CHECK(std::memcmp(m.activation(0).data(), x.data(), x.size() * 4) == 0);
+  m.keep_activations(true);  // predict otherwise releases layer outputs once read
   m.predict(x.data(), n);
   CHECK(std::memcmp(m.activation(0).data(), x.data(), x.size() * 4) == 0);
   CHECK(t == t_before);

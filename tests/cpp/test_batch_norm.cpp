@@ -190,7 +190,7 @@ TEST_CASE("batch norm: Keras weights gamma, beta, moving_mean, moving_variance, 
   CHECK(make_bn({7}, bn_config(0.99f, false, false))->params().size() == 2);
 
   LayerConfig bad = bn_config(1.5f);
-  CHECK_THROWS_WITH_AS(make_layer(bad), "batch_normalization 'bn': momentum must be in [0, 1], got 1.5", wasmcnn::Error);
+  CHECK_THROWS_WITH_AS(make_layer(bad), "batch_normalization 'bn': momentum must be a number in [0, 1], got 1.5", wasmcnn::Error);
   bad = bn_config();
   bad.epsilon = 0.f;
   CHECK_THROWS_AS(make_layer(bad), wasmcnn::Error);

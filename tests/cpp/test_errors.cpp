@@ -84,14 +84,14 @@ TEST_CASE("unknown names and bad options are caught, naming the layer") {
   check_error([&] { m.add(named(conv(4, 3, 1, "valid", "relux"), "c1")); },
               {"conv2d 'c1'", "unknown activation 'relux'"});
   check_error([&] { m.add(named(dense(4, "swish"), "d1")); }, {"dense 'd1'", "unknown activation 'swish'"});
-  check_error([&] { m.add(named(conv(0, 3), "c0")); }, {"conv2d 'c0'", "filters must be positive", "0"});
+  check_error([&] { m.add(named(conv(0, 3), "c0")); }, {"conv2d 'c0'", "filters must be a positive integer (below 2^31), got 0"});
   check_error([&] { m.add(named(conv(4, 3, 0), "s0")); }, {"conv2d 's0'", "strides"});
   check_error([&] { m.add(named(conv(4, 3, 1, "full"), "p0")); }, {"conv2d 'p0'", "'full'"});
-  check_error([&] { m.add(named(dense(0), "u0")); }, {"dense 'u0'", "units must be positive"});
+  check_error([&] { m.add(named(dense(0), "u0")); }, {"dense 'u0'", "units must be a positive integer (below 2^31), got 0"});
   check_error([&] { m.add(named(dropout(1.f), "drop")); }, {"dropout 'drop'", "rate"});
   LayerConfig init = conv(4, 3);
   init.kernel_initializer = "xavier";
-  check_error([&] { m.add(named(init, "i0")); }, {"conv2d 'i0'", "unknown initializer 'xavier'"});
+  check_error([&] { m.add(named(init, "i0")); }, {"conv2d 'i0'", "unknown kernelInitializer 'xavier'"});
   CHECK(m.num_layers() == 0);
   check_still_works(m);
 }

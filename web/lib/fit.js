@@ -1,8 +1,15 @@
 // The training loop behind Model.fit(): epochs of shuffled mini-batches, validation, callbacks,
 // stopping, and yielding to the event loop so the page (or worker) stays responsive.
 import { asTensor } from './tensor.js';
-import { checkBatchSize, divergence } from './model.js';
 import { callbackList } from './callbacks.js';
+
+export function checkBatchSize(b, what) {
+  if (!Number.isInteger(b) || b <= 0) throw new Error(`${what}: batchSize must be a positive integer, got ${JSON.stringify(b)}`);
+}
+
+export function divergence(loss, where) {
+  return new Error(`${where}: the loss diverged (${loss}); training stopped and the weights of the last finite step were kept. Lower the learning rate.`);
+}
 
 const FIT_OPTIONS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'shuffle', 'callbacks', 'signal',
   'augment', 'yieldEvery', 'initialEpoch', 'verbose'];

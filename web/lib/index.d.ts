@@ -257,10 +257,22 @@ export interface GaussianNoiseOptions extends LayerOptions {
   stddev: number;
 }
 
+/** Options of {@link layers.zeroPadding2d}. */
+export interface ZeroPadding2DOptions extends LayerOptions {
+  /** Rows added above and below, columns left and right: p or [ph, pw] (symmetric), >= 0. Default 1. */
+  padding?: number | [number, number];
+}
+
+/** Options of {@link layers.reshape}. */
+export interface ReshapeOptions extends LayerOptions {
+  /** The per-sample output shape, 1 to 3 positive integers holding as many values as the input. Required. */
+  targetShape: number[];
+}
+
 /** The Keras class names of the layers wasmcnn implements. */
 export type LayerClassName =
   | 'Conv2D' | 'Dense' | 'Flatten' | 'Activation' | 'MaxPooling2D' | 'AveragePooling2D' | 'SumPooling2D'
-  | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise';
+  | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise' | 'Add' | 'ZeroPadding2D' | 'Reshape';
 
 /**
  * A layer spec: a plain, JSON-safe record `{ className, config }` with Keras' class name and camelCase
@@ -303,6 +315,16 @@ export const layers: {
   batchNormalization(options?: BatchNormalizationOptions): LayerSpec<'BatchNormalization', BatchNormalizationOptions>;
   /** Adds seeded Gaussian noise during training (a regulariser); identity at inference. */
   gaussianNoise(options: GaussianNoiseOptions): LayerSpec<'GaussianNoise', GaussianNoiseOptions>;
+  /**
+   * Sums two or more inputs of one shape (Keras' Add), for residual connections. The core's graph
+   * models (nodes reading any earlier nodes) use it; a sequential model gives each layer one input,
+   * so adding it there throws "add 'add_1': takes two or more inputs, got 1 ...".
+   */
+  add(options?: LayerOptions): LayerSpec<'Add', LayerOptions>;
+  /** Frames each image with zeros: [h, w, c] -> [h + 2 ph, w + 2 pw, c]. */
+  zeroPadding2d(options?: ZeroPadding2DOptions): LayerSpec<'ZeroPadding2D', ZeroPadding2DOptions>;
+  /** The same values in another per-sample shape, e.g. [784] -> [28, 28, 1]. */
+  reshape(options: ReshapeOptions): LayerSpec<'Reshape', ReshapeOptions>;
 };
 
 /** Weight penalties for {@link WeightedLayerOptions.kernelRegularizer} / `biasRegularizer`. Coefficients are finite and >= 0. */

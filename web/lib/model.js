@@ -5,9 +5,9 @@
 // event loop every few milliseconds so a page stays responsive.
 import { call, getCore, Staging } from './core.js';
 import { Tensor, asTensor, fmt, sampleSize } from './tensor.js';
-import { toCoreConfig, fromCoreConfig } from './layers.js';
+import { checkSpec } from './layers.js';
 import { toCoreOptimizer } from './optimizers.js';
-import { runFit } from './fit.js';
+import { runFit, checkBatchSize, divergence } from './fit.js';
 import { toCoreAugment } from './augment.js';
 
 export const LOSSES = {
@@ -33,14 +33,17 @@ class LayerView {
   get #h() {
     return this.model._handle();
   }
+  get #spec() {
+    return call(() => this.#h.layerSpec(this.index));
+  }
   get name() {
-    return this.#h.layerConfig(this.index).name;
+    return this.#spec.config.name;
   }
   get className() {
-    return fromCoreConfig(this.#h.layerConfig(this.index)).className;
+    return this.#spec.className;
   }
   getConfig() {
-    return fromCoreConfig(this.#h.layerConfig(this.index)).config;
+    return this.#spec.config;
   }
   get inputShape() {
     return [null, ...this.#h.layerInputShape(this.index)];
@@ -49,7 +52,7 @@ class LayerView {
     return [null, ...this.#h.layerOutputShape(this.index)];
   }
   get trainable() {
-    return this.#h.layerConfig(this.index).trainable;
+    return this.#spec.config.trainable ?? true;
   }
   /** Frozen layers keep their weights bit-identical through fit() (and BatchNorm runs in inference mode). */
   set trainable(on) {
@@ -57,7 +60,7 @@ class LayerView {
     call(() => this.#h.setTrainable(this.index, on));
   }
   get lrMultiplier() {
-    return this.#h.layerConfig(this.index).lrMultiplier;
+    return this.#spec.config.lrMultiplier ?? 1;
   }
   set lrMultiplier(k) {
     if (typeof k !== 'number' || !Number.isFinite(k) || k < 0) {
@@ -154,14 +157,14 @@ export class Model {
     return {
       inputShape: h.inputShape(),
       seed: h.seed(),
-      layers: this.layers.map((l) => fromCoreConfig(h.layerConfig(l.index))),
+      layers: this.layers.map((l) => call(() => h.layerSpec(l.index))),
     };
   }
 
   add(layer) {
     this._notWhileTraining('add');
-    const config = toCoreConfig(layer);
-    call(() => this._handle().add(config));
+    const { className, config } = checkSpec(layer);
+    call(() => this._handle().add(className, config));
     this.#recompileAfterEdit();
     return this;
   }
@@ -355,13 +358,19 @@ export class Model {
     const xt = asTensor(x, 'activations');
     this._checkX(xt, 'activations');
     const { xp } = this._stage(xt, null, 0, 1);
-    call(() => h.predict(xp, 1));
-    return this.layers.map((l) => ({
-      name: l.name,
-      className: l.className,
-      shape: call(() => h.activationShape(l.index)),
-      data: call(() => h.activation(l.index)).slice(),
-    }));
+    // predict normally hands each layer's output back to the core's pool once read: keep them.
+    h.keepActivations(true);
+    try {
+      call(() => h.predict(xp, 1));
+      return this.layers.map((l) => ({
+        name: l.name,
+        className: l.className,
+        shape: call(() => h.activationShape(l.index)),
+        data: call(() => h.activation(l.index)).slice(),
+      }));
+    } finally {
+      h.keepActivations(false);
+    }
   }
 
   evaluate(x, y, options = {}) {
@@ -516,14 +525,6 @@ function checkOptions(options, what) {
   return options;
 }
 
-export function checkBatchSize(b, what) {
-  if (!Number.isInteger(b) || b <= 0) throw new Error(`${what}: batchSize must be a positive integer, got ${JSON.stringify(b)}`);
-}
-
-export function divergence(loss, where) {
-  return new Error(`${where}: the loss diverged (${loss}); training stopped and the weights of the last finite step were kept. Lower the learning rate.`);
-}
-
 /** A new sequential model: sequential({ inputShape, seed, layers }). */
 export function sequential(options = {}) {
   options ?? fail('sequential: options must be an object such as { inputShape: [28, 28, 1], layers: [...] }');
@@ -539,11 +540,11 @@ export function sequential(options = {}) {
     throw new Error(`sequential: seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
   }
   if (!Array.isArray(layers)) throw new Error('sequential: layers must be an array of cnn.layers.* specs');
-  const configs = layers.map(toCoreConfig);
+  const specs = layers.map(checkSpec);
   const handle = call((c) => c.createModel(shape, seed));
   const model = new Model(handle);
   try {
-    for (const cfg of configs) call(() => handle.add(cfg));
+    for (const { className, config } of specs) call(() => handle.add(className, config));
   } catch (e) {
     model.dispose();
     throw e;

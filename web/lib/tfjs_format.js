@@ -8,19 +8,40 @@
 // 'layer/0'), tensorflowjs_converter's quantized weights, and rejects, naming the layer and the
 // option, anything that would change what the model computes. Files, URLs and downloads: tfjs_io.js.
 import { sequential } from './model.js';
-import { layerSpec } from './layers.js';
+import { layerSpec, layerDefs } from './layers.js';
 
 const FORMAT = 'layers-model';
-const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
 
 // wasmcnn initializer <-> Keras VarianceScaling(scale, mode, distribution), as tfjs-layers writes them.
 const VARIANCE_SCALING = {
   glorotUniform: [1, 'fan_avg', 'uniform'], glorotNormal: [1, 'fan_avg', 'normal'],
   heUniform: [2, 'fan_in', 'uniform'], heNormal: [2, 'fan_in', 'normal'], leCunUniform: [1, 'fan_in', 'uniform'],
 };
-const NAMED_INITIALIZERS = {
-  glorotuniform: 'glorotUniform', glorotnormal: 'glorotNormal', heuniform: 'heUniform', henormal: 'heNormal',
-  lecununiform: 'leCunUniform', zeros: 'zeros', ones: 'ones',
+// Keras' initializer class names, flattened ('glorot_uniform', 'GlorotUniform' -> 'glorotuniform').
+const namedInitializer = (flat) => Object.keys(layerDefs().initializers).find((k) => k.toLowerCase() === flat);
+
+// What TF.js and Keras write around a kind's own options (which come from the core's layer
+// definitions): `fixed` keys written on export, `accept` keys whose only supported values are
+// listed, checked on import. A kind without an entry has no TF.js equivalent (SumPooling2D).
+const nulls = (...keys) => Object.fromEntries(keys.map((k) => [k, null]));
+const channelsLast = { fixed: { data_format: 'channels_last' }, accept: {} };
+const TFJS = {
+  Conv2D: { fixed: { data_format: 'channels_last', dilation_rate: [1, 1], ...nulls('activity_regularizer', 'kernel_constraint', 'bias_constraint') },
+    accept: { dilationRate: [1], groups: [1] } },
+  Dense: { fixed: nulls('activity_regularizer', 'kernel_constraint', 'bias_constraint'), accept: {} },
+  MaxPooling2D: channelsLast,
+  AveragePooling2D: channelsLast,
+  Flatten: channelsLast,
+  GlobalAveragePooling2D: { fixed: { data_format: 'channels_last' }, accept: { keepdims: [false] } },
+  Activation: { fixed: {}, accept: {} },
+  Dropout: { fixed: { noise_shape: null, seed: null }, accept: {} },
+  GaussianNoise: { fixed: {}, accept: {} },
+  BatchNormalization: { fixed: {}, accept: { renorm: [false] } },
+};
+// Keras layers that are one of ours with fixed options: class -> [our class, config, accepted options].
+const ALIASES = {
+  ReLU: ['Activation', { activation: 'relu' }, { maxValue: [null], negativeSlope: [0], threshold: [0] }],
+  Softmax: ['Activation', { activation: 'softmax' }, { axis: [-1] }],
 };
 
 /** The shortest decimal that reads back as the same float32 (the core stores options as float). */
@@ -46,46 +67,20 @@ function kerasInitializer(name) {
 const kerasRegularizer = (r) => (r ? { class_name: 'L1L2', config: { l1: f32(r.config.l1), l2: f32(r.config.l2) } } : null);
 
 function kerasLayer({ className, config: c }, inputShape) {
+  const def = layerDefs().byClass[className];
+  if (!def || !TFJS[className]) throw new Error(`tfjs export: layer '${c.name}' (${className}) has no TensorFlow.js equivalent`);
   const out = { name: c.name, trainable: c.trainable ?? true };
-  const weighted = () => Object.assign(out, {
-    activation: c.activation, use_bias: c.useBias ?? true,
-    kernel_initializer: kerasInitializer(c.kernelInitializer), bias_initializer: kerasInitializer(c.biasInitializer),
-    kernel_regularizer: kerasRegularizer(c.kernelRegularizer), bias_regularizer: kerasRegularizer(c.biasRegularizer),
-    activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
-  });
-  switch (className) {
-    case 'Conv2D':
-      Object.assign(out, { filters: c.filters, kernel_size: c.kernelSize, strides: c.strides, padding: c.padding,
-        data_format: 'channels_last', dilation_rate: [1, 1] });
-      weighted();
-      break;
-    case 'Dense':
-      out.units = c.units;
-      weighted();
-      break;
-    case 'MaxPooling2D': case 'AveragePooling2D':
-      Object.assign(out, { pool_size: c.poolSize, strides: c.strides, padding: c.padding, data_format: 'channels_last' });
-      break;
-    case 'Flatten': case 'GlobalAveragePooling2D':
-      out.data_format = 'channels_last';
-      break;
-    case 'Activation':
-      out.activation = c.activation;
-      break;
-    case 'Dropout':
-      Object.assign(out, { rate: f32(c.rate), noise_shape: null, seed: null });
-      break;
-    case 'GaussianNoise':
-      out.stddev = f32(c.stddev);
-      break;
-    case 'BatchNormalization':
-      Object.assign(out, { axis: -1, momentum: f32(c.momentum), epsilon: f32(c.epsilon), center: c.center, scale: c.scale,
-        beta_initializer: kerasInitializer('zeros'), gamma_initializer: kerasInitializer('ones'),
-        moving_mean_initializer: kerasInitializer('zeros'), moving_variance_initializer: kerasInitializer('ones'),
-        beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null });
-      break;
-    default:
-      throw new Error(`tfjs export: layer '${c.name}' (${className}) has no TensorFlow.js equivalent`);
+  if (className === 'BatchNormalization') out.axis = -1;
+  for (const o of def.options) {
+    const v = c[o.key] ?? o.default ?? null;
+    out[snake(o.key)] = o.type === 'real' ? f32(v) : o.type === 'regularizer' ? kerasRegularizer(v)
+      : o.key.endsWith('Initializer') ? kerasInitializer(v) : v;
+  }
+  Object.assign(out, TFJS[className].fixed);
+  if (className === 'BatchNormalization') {
+    Object.assign(out, { beta_initializer: kerasInitializer('zeros'), gamma_initializer: kerasInitializer('ones'),
+      moving_mean_initializer: kerasInitializer('zeros'), moving_variance_initializer: kerasInitializer('ones'),
+      beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null });
   }
   if (inputShape) Object.assign(out, { batch_input_shape: [null, ...inputShape], dtype: 'float32' });
   return { class_name: className, config: out };
@@ -187,7 +182,7 @@ function importInitializer(r, key, dropped) {
   const cls = typeof v === 'string' ? v : v.class_name ?? v.className;
   const cfg = Object.fromEntries(Object.entries((typeof v === 'object' && v.config) || {}).map(([k, x]) => [camel(k), x]));
   const flat = String(cls).replace(/_/g, '').toLowerCase();
-  let name = NAMED_INITIALIZERS[flat];
+  let name = namedInitializer(flat);
   if (flat === 'variancescaling') {
     const dist = String(cfg.distribution ?? 'truncated_normal').includes('normal') ? 'normal' : 'uniform';
     name = Object.keys(VARIANCE_SCALING).find((n) => {
@@ -208,13 +203,6 @@ function importRegularizer(r, key) {
   return { className: 'L1L2', config: { l1: cfg.l1 ?? 0, l2: cfg.l2 ?? 0 } };
 }
 
-function importActivation(r, key = 'activation') {
-  const v = r.get(key);
-  if (v == null) return undefined;
-  if (!ACTIVATIONS.includes(v)) r.reject(key, v, ` (known: ${ACTIVATIONS.join(', ')})`);
-  return v;
-}
-
 /** A wasmcnn layer spec (plus a BatchNormalization's axis, checked later) from one Keras layer record. */
 function importLayer(record, index, dropped) {
   const cls = record.class_name ?? record.className;
@@ -227,75 +215,31 @@ function importLayer(record, index, dropped) {
   r.get('batchInputShape');
   r.get('inputShape');
   r.only('dataFormat', 'channels_last');
-  const weighted = () => {
-    c.activation = importActivation(r);
-    c.useBias = r.get('useBias') ?? true;
-    c.kernelInitializer = importInitializer(r, 'kernelInitializer', dropped);
-    c.biasInitializer = importInitializer(r, 'biasInitializer', dropped);
-    c.kernelRegularizer = importRegularizer(r, 'kernelRegularizer');
-    c.biasRegularizer = importRegularizer(r, 'biasRegularizer');
-  };
-  let className = cls;
-  switch (cls) {
-    case 'Conv2D':
-      Object.assign(c, { filters: r.get('filters'), kernelSize: r.get('kernelSize'), strides: r.get('strides') });
-      c.padding = r.only('padding', 'valid', 'same') ?? undefined;
-      r.only('dilationRate', 1);
-      r.only('groups', 1);
-      weighted();
-      break;
-    case 'Dense':
-      c.units = r.get('units');
-      weighted();
-      break;
-    case 'MaxPooling2D': case 'AveragePooling2D':
-      Object.assign(c, { poolSize: r.get('poolSize'), strides: r.get('strides') });
-      c.padding = r.only('padding', 'valid', 'same') ?? undefined;
-      break;
-    case 'GlobalAveragePooling2D':
-      r.only('keepdims', false);
-      break;
-    case 'Flatten':
-      break;
-    case 'Activation':
-      c.activation = importActivation(r);
-      break;
-    case 'ReLU':
-      r.only('maxValue', null);
-      r.only('negativeSlope', 0);
-      r.only('threshold', 0);
-      className = 'Activation';
-      c.activation = 'relu';
-      break;
-    case 'Softmax':
-      r.only('axis', -1);
-      className = 'Activation';
-      c.activation = 'softmax';
-      break;
-    case 'Dropout':
-      c.rate = r.get('rate');
-      break;
-    case 'GaussianNoise':
-      c.stddev = r.get('stddev');
-      break;
-    case 'BatchNormalization': {
-      // The axis is checked against the input's rank once the model is built.
-      const axis = r.get('axis');
-      c.axis = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis ?? -1;
-      if (!Number.isInteger(c.axis)) r.reject('axis', axis, ' (wasmcnn normalises one axis, the last)');
-      Object.assign(c, { momentum: r.get('momentum'), epsilon: r.get('epsilon'), center: r.get('center'), scale: r.get('scale') });
-      r.only('renorm', false);
-      // Keras' defaults, which are what the core does; others only matter for training from scratch.
-      const defaults = { betaInitializer: 'zeros', gammaInitializer: 'ones', movingMeanInitializer: 'zeros', movingVarianceInitializer: 'ones' };
-      for (const [k, want] of Object.entries(defaults)) {
-        const v = r.raw[k];
-        if (v != null && importInitializer(r, k, []) !== want) dropped.push(`${c.name}: ${snake(k)}`);
-      }
-      break;
+  const [className, fixed, accept] = ALIASES[cls] ?? [cls, {}, TFJS[cls]?.accept];
+  const def = layerDefs().byClass[className];
+  if (!def || !accept) {
+    const known = [...Object.keys(TFJS), ...Object.keys(ALIASES)].join(', ');
+    throw new Error(`${r.who}: layer class '${cls}' is not supported (wasmcnn has ${known})`);
+  }
+  for (const [k, ok] of Object.entries(accept)) r.only(k, ...ok);
+  Object.assign(c, fixed);
+  for (const o of ALIASES[cls] ? [] : def.options) {
+    if (o.type === 'regularizer') c[o.key] = importRegularizer(r, o.key);
+    else if (o.key.endsWith('Initializer')) c[o.key] = importInitializer(r, o.key, dropped);
+    else if (o.type === 'choice') c[o.key] = r.only(o.key, ...o.choices) ?? undefined;
+    else c[o.key] = r.get(o.key);
+  }
+  if (className === 'BatchNormalization') {
+    // The axis is checked against the input's rank once the model is built.
+    const axis = r.get('axis');
+    c.axis = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis ?? -1;
+    if (!Number.isInteger(c.axis)) r.reject('axis', axis, ' (wasmcnn normalises one axis, the last)');
+    // Keras' defaults, which are what the core does; others only matter for training from scratch.
+    const defaults = { betaInitializer: 'zeros', gammaInitializer: 'ones', movingMeanInitializer: 'zeros', movingVarianceInitializer: 'ones' };
+    for (const [k, want] of Object.entries(defaults)) {
+      const v = r.raw[k];
+      if (v != null && importInitializer(r, k, []) !== want) dropped.push(`${c.name}: ${snake(k)}`);
     }
-    default:
-      throw new Error(`${r.who}: layer class '${cls}' is not supported (wasmcnn has Conv2D, Dense, Flatten, Activation, ` +
-        'MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dropout, BatchNormalization, GaussianNoise, ReLU, Softmax)');
   }
   r.finish(dropped);
   for (const k of Object.keys(c)) if (c[k] === undefined || c[k] === null) delete c[k];
