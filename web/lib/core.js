@@ -53,17 +53,27 @@ async function compileResponse(url, response) {
   return WebAssembly.compile(bytes);
 }
 
+// A page whose Content-Security-Policy lacks 'wasm-unsafe-eval' refuses to compile any wasm.
+function compileFailure(url, e) {
+  const csp = /unsafe-eval|Content Security Policy/i.test(e.message)
+    ? '; the page\'s Content-Security-Policy must allow script-src \'wasm-unsafe-eval\'' : '';
+  return loadFailure(url, `it did not compile (${e.message})${csp}`);
+}
+
 async function compileWasm(source) {
-  if (isBytes(source)) return WebAssembly.compile(source);
+  if (isBytes(source)) return WebAssembly.compile(source).catch((e) => { throw compileFailure('the bytes given', e); });
   const url = source ? await userUrl(source, 'ready({ wasmUrl })') : new URL('./wasmcnn_core.wasm', import.meta.url);
   if (isNode && url.protocol === 'file:') {
     const { fs } = await nodeBuiltins('reading a file: URL');
     const bytes = await fs.readFile(url).catch((e) => {
       throw loadFailure(url, e.code ?? e.message);
     });
-    return WebAssembly.compile(bytes);
+    return WebAssembly.compile(bytes).catch((e) => { throw compileFailure(url, e); });
   }
-  return compileResponse(url, await fetchWasm(url));
+  const response = await fetchWasm(url);
+  return compileResponse(url, response).catch((e) => {
+    throw e.message.startsWith('wasmcnn:') ? e : compileFailure(url, e);
+  });
 }
 
 /**
