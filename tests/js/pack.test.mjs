@@ -1,9 +1,10 @@
 // The npm package as users get it: `npm pack`, install the tarball offline into an empty project,
-// import 'wasmcnn' there, train and predict. Checks what the tarball holds (and doesn't), and
-// reports its size.
+// import 'wasmcnn' there, train and predict. Checks what the tarball holds (and doesn't), that
+// publint and arethetypeswrong find nothing, that its types resolve under TypeScript's bundler,
+// node16 and nodenext module resolution, and reports its size. (Browser builds: tests/bundlers/.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,7 +41,8 @@ after(() => {
 
 test('the tarball holds the library, its wasm, the sample and the types, and no tests or sources', () => {
   const files = packed.files.map((f) => f.path);
-  for (const f of ['package.json', 'web/lib/index.js', 'web/lib/index.d.ts', 'web/lib/wasmcnn_core.mjs', 'web/lib/wasmcnn_core.wasm',
+  for (const f of ['package.json', 'web/lib/index.js', 'web/lib/index.node.js', 'web/lib/node.js', 'web/lib/env.js',
+    'web/lib/index.d.ts', 'web/lib/worker.d.ts', 'web/lib/wasmcnn_core.mjs', 'web/lib/wasmcnn_core.wasm',
     'web/lib/mnist-sample.bin', 'web/lib/worker.js', 'web/lib/worker_client.js']) {
     assert.ok(files.includes(f), `${f} is missing from the tarball`);
   }
@@ -56,6 +58,25 @@ test('the tarball holds the library, its wasm, the sample and the types, and no 
       assert.ok(libFiles.has(dep), `${f} imports ./${dep}, which is not packed`);
     }
   }
+  // Only node.js imports node: modules (the "node" entry and env.js's Node-only fallback load it).
+  const nodeImports = [...libFiles].filter((f) => /\.m?js$/.test(f) &&
+    /(?:from\s+|import\s*\(\s*)['"]node:/.test(fs.readFileSync(path.join(root, 'web/lib', f), 'utf8')));
+  assert.deepEqual(nodeImports, ['node.js']);
+});
+
+test('publint and arethetypeswrong report nothing', (t) => {
+  const bin = (name) => path.join(root, 'node_modules/.bin', name);
+  const publint = spawnSync(bin('publint'), ['--strict'], { cwd: root, encoding: 'utf8' });
+  t.diagnostic(publint.stdout.trim().split('\n').at(-1));
+  assert.equal(publint.status, 0, publint.stdout + publint.stderr);
+  assert.match(publint.stdout, /All good!/);
+  // ESM only, by design: CommonJS require() and node10 resolution are out of scope (--profile esm-only).
+  const attw = spawnSync(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json'], { cwd: root, encoding: 'utf8' });
+  assert.equal(attw.status, 0, attw.stdout + attw.stderr);
+  const problems = Object.values(JSON.parse(attw.stdout).problems ?? {}).flat()
+    .filter((p) => !['node10', 'node16-cjs'].includes(p.resolutionKind));
+  assert.deepEqual(problems, []);
+  t.diagnostic('attw --profile esm-only: no problems under node16 (from ESM) and bundler resolution');
 });
 
 test('installed offline into an empty project, `import "wasmcnn"` trains LeNet and predicts', (t) => {
@@ -102,6 +123,38 @@ test('installed offline into an empty project, `import "wasmcnn"` trains LeNet a
   // Resolved from the installed copy, not from this repository.
   assert.ok(out.core.startsWith(`file://${installed}/`), out.core);
   assert.ok(out.worker.startsWith(`file://${installed}/`), out.worker);
+});
+
+test('the types resolve through the installed package under moduleResolution bundler, node16 and nodenext', () => {
+  const app = path.join(tmp, 'app');
+  assert.ok(fs.existsSync(path.join(app, 'node_modules/wasmcnn/package.json')), 'the install test did not run');
+  fs.writeFileSync(path.join(app, 'main.ts'), `
+    import * as cnn from 'wasmcnn';
+    import 'wasmcnn/worker';
+    await cnn.ready({ wasmUrl: '/assets/wasmcnn_core.wasm', workerUrl: new URL('https://example.com/worker.js') });
+    const sample: cnn.MnistSample = await cnn.data.mnistSample({ count: 16 });
+    const model: cnn.Model = cnn.sequential({ inputShape: [28, 28, 1], layers: [cnn.layers.flatten(), cnn.layers.dense({ units: 10 })] });
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const job: cnn.TrainingJob = cnn.trainInWorker(model, cnn.data.sampleRef({ count: 16 }), null, { epochs: 1, workerUrl: 'worker.js', wasm: 'x.wasm' });
+    const { history } = await job;
+    const n: number = sample.count + history.epoch.length;
+    // @ts-expect-error workerUrl is a string or URL
+    cnn.trainInWorker(model, sample.images, sample.labels, { workerUrl: 1 });
+    export { n };
+  `);
+  for (const [module, moduleResolution] of [['esnext', 'bundler'], ['node16', 'node16'], ['nodenext', 'nodenext']]) {
+    fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, target: 'es2022', module, moduleResolution, lib: ['es2022', 'dom'], types: [], skipLibCheck: false },
+      files: ['main.ts'],
+    }));
+    const r = spawnSync(path.join(root, 'node_modules/.bin/tsc'), ['-p', app, '--traceResolution'], { cwd: app, encoding: 'utf8' });
+    const errors = r.stdout.split('\n').filter((l) => /error TS/.test(l));
+    assert.deepEqual(errors, [], `moduleResolution ${moduleResolution}`);
+    assert.equal(r.status, 0, `moduleResolution ${moduleResolution}:\n${errors.join('\n')}`);
+    // Resolved from the installed package's exports, not from this repository.
+    assert.match(r.stdout, new RegExp(`'wasmcnn' was successfully resolved to '${app}/node_modules/wasmcnn/web/lib/index\\.d\\.ts'`),
+      `moduleResolution ${moduleResolution}`);
+  }
 });
 
 test('package size (diagnostics)', (t) => {

