@@ -114,10 +114,10 @@ export async function draw(page, strokes, { steps = 6, beforeUp } = {}) {
   }
 }
 
-/** Clears the pad, draws a digit, and returns the prediction once it has settled after pen-up. */
+/** Clears the pad, draws a digit (or any strokes), and returns the prediction once it has settled after pen-up. */
 export async function drawDigit(page, digit) {
   await page.click(testid('clear'));
-  await draw(page, DIGITS[digit]);
+  await draw(page, typeof digit === 'number' ? DIGITS[digit] : digit);
   return readPrediction(page);
 }
 
@@ -125,8 +125,8 @@ export async function readPrediction(page) {
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve())));
   return page.evaluate(() => {
     const el = document.querySelector('[data-testid="prediction"]');
-    const probs = Array.from({ length: 10 }, (_, d) => Number(document.querySelector(`[data-testid="prob-${d}"]`).dataset.p));
-    return { digit: el.dataset.digit, probs };
+    const probs = [...document.querySelectorAll('[data-testid^="prob-"]')].map((li) => Number(li.dataset.p));
+    return { digit: el.dataset.digit, state: el.dataset.state, label: el.dataset.label, probs };
   });
 }
 

@@ -138,7 +138,12 @@ test('trains one epoch on 2,000 images in a worker: curves update, val accuracy 
   assert.equal(progress.max, 1800);
   assert.match(await page.textContent('#progress-text'), /images\/s/);
 
-  // The trained model is active; the pretrained one is one click away.
+  // One epoch on 1,800 images is worse than the pretrained model: that one stays active, the page
+  // says so, and the new model is one click away.
+  assert.match(await page.textContent(testid('train-status')), /below the pretrained model \(MNIST digits CNN\) at 98\.3%, so that one stays active/);
+  assert.equal(await page.$eval('#model-select', (s) => s.value), 'pretrained');
+  assert.match(await page.textContent(testid('status')), /MNIST digits CNN/);
+  await page.click('#use-trained');
   assert.match(await page.textContent(testid('status')), /LeNet-5/);
   assert.equal(await page.$eval('#model-select', (s) => s.value), 'trained');
   assert.equal((await drawDigit(page, 1)).digit, '1');
@@ -159,11 +164,23 @@ test('stop ends a long training run early; the page stays usable meanwhile', asy
   await page.waitForFunction(() => Number(document.querySelector('#curves').dataset.trainPoints) > 0, null, { timeout: 60000 });
   assert.equal((await drawDigit(page, 7)).digit, '7');
   assert.equal(await state(page, 'train-status'), 'training', 'still training while we drew');
-  await page.click(testid('stop'));
+  // Stop, reading the bar in the same task: it must stay where Stop found it.
+  const atStop = await page.evaluate(() => {
+    const value = document.querySelector('[data-testid=train-progress]').value;
+    document.querySelector('[data-testid=stop]').click();
+    return value;
+  });
   await page.waitForSelector(`${testid('train-status')}[data-state="stopped"]`, { timeout: 30000 });
   const progress = await page.$eval(testid('train-progress'), (p) => ({ value: p.value, max: p.max }));
+  assert.equal(progress.value, atStop, 'the progress bar did not jump when stopped');
   assert.ok(progress.value < progress.max, `stopped at ${progress.value} of ${progress.max} images`);
-  assert.equal(await page.$eval('#model-select', (s) => s.value), 'trained', 'the partly trained model is active');
+  // Stopped early: what it learnt so far is validated (or nothing is) and is worse than the
+  // pretrained model, which stays active; the page says which, in words.
+  const text = await page.textContent(testid('train-status'));
+  assert.match(text, /Stopped at [\d,]+ of 45,000 images \(epoch [1-5] of 5\)/);
+  assert.match(text, /the pretrained model \(MNIST digits CNN\)( at 98\.3%, so that one)? stays active/);
+  assert.equal(await page.$eval('#model-select', (s) => s.value), 'pretrained', 'Stop did not replace the active model');
+  assert.equal((await drawDigit(page, 7)).digit, '7');
   assert.equal(await page.isDisabled(testid('stop')), true);
   assert.equal(await page.isDisabled(testid('train')), false);
   noErrors(errors);

@@ -141,9 +141,12 @@ export function mountLayerList(list, onChange) {
       const input = document.createElement('input');
       Object.assign(input, { type: 'number', min, max, step: 1, value: r[key] });
       input.setAttribute('aria-label', `layer ${i + 1} ${kind.label} ${label}`);
+      input.dataset.label = `Layer ${i + 1} (${kind.label}) ${label}`;
+      // A wrong value is shown next to the field (the panel's form checks it) and not applied.
       input.addEventListener('change', () => {
-        const v = Math.round(Number(input.value));
-        r[key] = Number.isFinite(v) ? Math.max(min, Math.min(max, v)) : kind.defaults[key];
+        const v = Number(input.value);
+        if (input.value.trim() === '' || !Number.isInteger(v) || v < min || v > max) return;
+        r[key] = v;
         changed();
       });
       lab.append(`${label} `, input);
