@@ -148,10 +148,11 @@ export function mountTeachClasses({ getInput, registry, clearPad }) {
       y[i] = k;
     }
     let model = null;
+    let clone = null;
     let started = performance.now();
     try {
       setStatus('training', `Training on ${examples.length} drawings of ${names.length} classes in a worker…`);
-      const clone = await cnn.loadModel(base.model.toBytes());
+      clone = await cnn.loadModel(base.model.toBytes());
       clone.pop();
       clone.freeze(clone.layers.filter((l) => l.className === 'Conv2D').map((l) => l.name));
       clone.add(cnn.layers.dense({ units: names.length, activation: 'softmax', name: 'classes' }));
@@ -162,7 +163,6 @@ export function mountTeachClasses({ getInput, registry, clearPad }) {
         batchSize: 16,
         augment: { rotation: 12, zoom: 0.1, translate: 0.06 },
       });
-      clone.dispose();
       job.on('epoch', ({ epoch, logs }) => {
         setStatus('training', `Training: epoch ${epoch + 1}/${EPOCHS}, ${Math.round(100 * logs.acc)}% of the (turned, scaled, shifted) drawings right…`);
       });
@@ -189,6 +189,7 @@ export function mountTeachClasses({ getInput, registry, clearPad }) {
       model?.dispose();
       setStatus('error', `Training failed: ${e.message}`);
     } finally {
+      clone?.dispose();
       busy = false;
       refresh();
     }
