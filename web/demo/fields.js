@@ -19,7 +19,11 @@ function errorElement(input) {
   if (!el) {
     el = Object.assign(document.createElement('span'), { id, className: 'field-error' });
     el.setAttribute('role', 'alert');
-    (input.closest('label') ?? input).after(el);
+    const label = input.closest('label');
+    // In a grid of labelled fields the message goes inside the field's label (grids keep their cells);
+    // in a wrapping row of small fields, after it on a line of its own.
+    if (label && !label.matches('.layer-field, .reg-param')) label.append(el);
+    else (label ?? input).after(el);
     input.setAttribute('aria-describedby', id);
   }
   return el;

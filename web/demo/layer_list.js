@@ -135,6 +135,9 @@ export function mountLayerList(list, onChange) {
     name.textContent = kind.label;
     name.title = kind.hint;
     li.append(name);
+    const fields = document.createElement('span');
+    fields.className = 'layer-fields';
+    li.append(fields);
     for (const [key, label, min, max] of kind.fields) {
       const lab = document.createElement('label');
       lab.className = 'layer-field';
@@ -150,7 +153,7 @@ export function mountLayerList(list, onChange) {
         changed();
       });
       lab.append(`${label} `, input);
-      li.append(lab);
+      fields.append(lab);
     }
     const shape = document.createElement('span');
     shape.className = 'layer-shape';

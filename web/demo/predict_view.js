@@ -7,9 +7,9 @@ import { drawImage } from './viz.js';
 // "an 8", "an 11"-free: digits and the few class names that start with a vowel sound.
 const article = (name) => (/^(8|11|18|[aeiou])/i.test(name) ? 'an' : 'a');
 
-/** 99.95% and up shows one decimal, never "100%": no probability here is certainty. */
+/** 99.5% and up shows one decimal, at most 99.9%, never "100%": no probability here is certainty. */
 export function fmtProb(v) {
-  if (v >= 0.995) return `${(Math.floor(v * 1000) / 10).toFixed(1)}%`;
+  if (v >= 0.995) return `${Math.min(99.9, Math.floor(v * 1000) / 10).toFixed(1)}%`;
   if (v < 0.005) return v > 0 ? '<1%' : '0%';
   return `${Math.round(v * 100)}%`;
 }

@@ -39,6 +39,24 @@ function rowText(r) {
 }
 
 /**
+ * The library's "conv2d 'conv2': kernel [3,3] with 'valid' padding does not fit the input [1,1,4]"
+ * in words, with the layer as the list numbers it: "Layer 4 (Conv2D): its 3×3 kernel does not fit…".
+ */
+export function plainLayerError(message, rowNames, rows) {
+  const m = /^\w+ '([^']+)': (.*)$/s.exec(message);
+  if (!m) return `These layers do not fit together: ${message}`;
+  const i = rowNames.indexOf(m[1]);
+  const where = i >= 0 ? `Layer ${i + 1} (${KINDS[rows[i].kind].label})` : `The ${m[1]} layer`;
+  let text = m[2].replace(/\[(\d+(?:,\d+)*)\]/g, (_, d) => d.split(',').join('×'));
+  const fit = /^(kernel|pool) (\S+) with '(\w+)' padding does not fit the input (\S+)$/.exec(text);
+  if (fit) {
+    text = `its ${fit[2]} ${fit[1]} does not fit its input, which the layers above it have shrunk to ${fit[4]}. `
+      + `Remove a pooling layer above it, or make the ${fit[1]} smaller.`;
+  }
+  return `${where}: ${text}`;
+}
+
+/**
  * registry: the page's ModelRegistry. A finished (or stopped) run's model is added to it as 'trained'
  * and made active only when it is at least as accurate as the active model; otherwise the page says
  * so and offers it with one click.
@@ -99,8 +117,10 @@ export function mountTrainPanel({ registry }) {
 
   function check() {
     const error = $('layer-error');
+    let names = [];
     try {
       const { spec, rowNames } = currentSpec();
+      names = rowNames;
       const { params, shapes } = checkSpec(spec);
       layers.showShapes(rowNames.map((n) => `→ ${shapes[n].join('×')}`));
       $('param-count').textContent = `${fmtInt(params)} weights${edited() ? ' · edited' : ''}`;
@@ -109,7 +129,7 @@ export function mountTrainPanel({ registry }) {
     } catch (e) {
       layers.showShapes([]);
       $('param-count').textContent = '';
-      error.textContent = `These layers do not fit together: ${e.message}`;
+      error.textContent = plainLayerError(e.message, names, layers.rows());
       specOk = false;
     }
     trainButton.disabled = !!job || !specOk || !fieldsOk();
@@ -277,6 +297,7 @@ export function mountTrainPanel({ registry }) {
         verdict = `That is below ${activeName} at ${pct(current.accuracy)}, so that one stays active; the new one is in the model list.`;
       }
       registry.set('trained', model, { name, accuracy, accuracyOn, activate });
+      setValAccuracy(accuracy); // the kept epoch's, which may not be the last
       useTrained.hidden = activate;
       const which = best == null ? '' : vals.length > 1 || stopped ? `the best epoch, ${best + 1}, kept: ` : '';
       const summary = accuracy == null ? 'no epoch finished, so nothing was validated' : `${which}${pct(accuracy)} on ${accuracyOn}`;
