@@ -123,6 +123,9 @@ registry.on((entry) => {
   $('gallery-area').hidden = !pictures;
   $('h-recognise').textContent = pictures ? 'Recognise a piece of clothing' : entry.domain === 'drawings' ? 'Recognise your drawings' : 'Recognise a drawn digit';
   if (pictures) gallery.show(entry.classes);
+  document.querySelector('.seen figcaption').textContent = pictures
+    ? 'What the network sees: the 28×28 picture itself (Fashion-MNIST is not cropped or re-centred).'
+    : 'What the network sees: the drawing re-stroked, cropped, scaled to 20 px, centred by mass in 28×28, as MNIST was made.';
   view.setClasses(entry.classes);
   inside.setModel(entry.model);
   predictNow(true);
