@@ -199,6 +199,33 @@ test('with no model yet, a stopped run keeps its best validated epoch and says s
   await page.close();
 });
 
+test('a second, worse run does not push out a better model trained before it', async () => {
+  const { page, errors } = await openDemo(env, {
+    allowErrors: [/Failed to load resource: .*404/],
+    route: (p) => p.route('**/models/digits.wcnn', (r) => r.fulfill({ status: 404, body: 'not found' })),
+  });
+  await page.waitForSelector(`${testid('status')}[data-state="missing"]`, { timeout: 20000 });
+  const run = async (epochs, size) => {
+    await page.fill(testid('epochs'), String(epochs));
+    await page.fill(testid('train-size'), String(size));
+    await page.click(testid('train'));
+    await page.waitForSelector(`${testid('train-status')}[data-state="done"]`, { timeout: 120000 });
+    return page.textContent(testid('train-status'));
+  };
+  await run(2, 3000);
+  const first = await page.$eval('#model-select option:checked', (o) => o.textContent);
+  const second = await run(1, 200);
+  assert.match(second, /below the earlier trained model \(LeNet-5\) at \d+\.\d%, so that one stays active/);
+  assert.equal(await page.$eval('#model-select', (s) => s.value), 'trained-earlier');
+  assert.equal(await page.$eval('#model-select option:checked', (o) => o.textContent), first.replace('Trained here', 'Trained here earlier'));
+  const values = await page.$$eval('#model-select option', (os) => os.map((o) => o.value));
+  assert.ok(values.includes('trained') && values.includes('trained-earlier'), `options ${values}`);
+  await page.click('#use-trained');
+  assert.equal(await page.$eval('#model-select', (s) => s.value), 'trained');
+  noErrors(errors);
+  await page.close();
+});
+
 test('Fashion-MNIST is in the model list: its ten class names, its own pictures to pick, its card', async (t) => {
   const { page, errors } = await openDemo(env);
   await ready(page);

@@ -12,9 +12,11 @@ function labelOf(input) {
   return text || input.getAttribute('aria-label') || input.id;
 }
 
+let unnamed = 0;
+
 function errorElement(input) {
-  const id = `${input.id || `f${Math.random().toString(36).slice(2, 8)}`}-error`;
-  if (!input.id) input.id = id.slice(0, -6);
+  input.id ||= `field-${++unnamed}`;
+  const id = `${input.id}-error`;
   let el = document.getElementById(id);
   if (!el) {
     el = Object.assign(document.createElement('span'), { id, className: 'field-error' });

@@ -7,6 +7,7 @@ export const KIND_LABELS = {
   pretrained: 'Pretrained',
   'fashion-mnist': 'Pretrained',
   trained: 'Trained here',
+  'trained-earlier': 'Trained here earlier',
   finetuned: 'Fine-tuned',
   taught: 'Taught',
   file: 'From file',
@@ -89,6 +90,18 @@ export class ModelRegistry {
     if (old && old.model !== model) old.model.dispose();
     this.#emit();
     return entry;
+  }
+
+  /** Files the model of `kind` under `to` instead (disposing what `to` held); it stays active if it was. */
+  rekey(kind, to) {
+    const e = this.#entries.get(kind);
+    if (!e) return;
+    const old = this.#entries.get(to);
+    this.#entries.delete(kind);
+    e.kind = to;
+    this.#entries.set(to, e);
+    if (old && old.model !== e.model) old.model.dispose();
+    this.#emit();
   }
 
   activate(kind) {

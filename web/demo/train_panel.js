@@ -185,7 +185,6 @@ export function mountTrainPanel({ registry }) {
     let epochsDone = 0;
     let stopRequested = false;
     let diverged = null; // { loss, epoch } once the loss blows up
-    const active = registry.active;
     // Always keep the best validated epoch: what a stopped run hands back, and what a finished run
     // hands back when a later epoch got worse. A user's early stopping (added after) has the last word.
     const callbacks = [cnn.callbacks.earlyStopping({ monitor: 'val_acc', patience: settings.epochs + 1, restoreBestWeights: true }), ...reg.callbacks()];
@@ -281,8 +280,8 @@ export function mountTrainPanel({ registry }) {
         + `${!stopped && seconds > 0 ? ` · ${fmtInt((stoppedEarly ? epochsDone * nTrain : total) / seconds)} images/s on average` : ''}`;
 
       // Which model is active now: the new one only if it is at least as good on held-out data.
-      const current = registry.active && registry.active === active ? active : registry.active;
-      const activeName = current ? `the ${current.kind === 'trained' ? 'earlier trained' : current.kind} model (${current.name})` : '';
+      const current = registry.active; // what is active now (a model loaded meanwhile counts)
+      const activeName = current ? `the ${current.kind.startsWith('trained') ? 'earlier trained' : current.kind} model (${current.name})` : '';
       let verdict;
       let activate;
       if (accuracy == null) {
@@ -296,6 +295,8 @@ export function mountTrainPanel({ registry }) {
         activate = false;
         verdict = `That is below ${activeName} at ${pct(current.accuracy)}, so that one stays active; the new one is in the model list.`;
       }
+      // A better model trained here before must not be pushed out by this one: it moves aside.
+      if (!activate && current.kind === 'trained') registry.rekey('trained', 'trained-earlier');
       registry.set('trained', model, { name, accuracy, accuracyOn, activate });
       setValAccuracy(accuracy); // the kept epoch's, which may not be the last
       useTrained.hidden = activate;
