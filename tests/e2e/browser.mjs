@@ -46,7 +46,8 @@ export async function launch() {
 
 /**
  * Opens the demo in a new tab. Collects console errors and page errors (`errors`), and installs a
- * 'longtask' PerformanceObserver before any page script runs (window.__longTasks: {start, duration}).
+ * 'longtask' PerformanceObserver before any page script runs (window.__longTasks: {start, duration})
+ * and a log of the messages workers send the page (window.__workerMessages: {url, type, bytes}).
  * `allowErrors`: regexps of console errors that are expected (e.g. a 404 the test provoked).
  */
 export async function openDemo(env, { viewport, allowErrors = [], route } = {}) {
@@ -62,6 +63,17 @@ export async function openDemo(env, { viewport, allowErrors = [], route } = {}) 
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
+    // Every message the page's workers send, by type: { url, type, bytes } (bytes: a model file's size).
+    window.__workerMessages = [];
+    const Native = window.Worker;
+    window.Worker = class extends Native {
+      constructor(url, options) {
+        super(url, options);
+        this.addEventListener('message', (e) => {
+          window.__workerMessages.push({ url: String(url), type: e.data?.type, bytes: e.data?.bytes?.byteLength ?? 0 });
+        });
+      }
+    };
   });
   if (route) await route(page);
   await page.goto(`${env.server.url}/`);
@@ -102,10 +114,10 @@ export async function draw(page, strokes, { steps = 6, beforeUp } = {}) {
   }
 }
 
-/** Clears the pad, draws a digit, and returns the prediction once it has settled after pen-up. */
+/** Clears the pad, draws a digit (or any strokes), and returns the prediction once it has settled after pen-up. */
 export async function drawDigit(page, digit) {
   await page.click(testid('clear'));
-  await draw(page, DIGITS[digit]);
+  await draw(page, typeof digit === 'number' ? DIGITS[digit] : digit);
   return readPrediction(page);
 }
 
@@ -113,8 +125,8 @@ export async function readPrediction(page) {
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve())));
   return page.evaluate(() => {
     const el = document.querySelector('[data-testid="prediction"]');
-    const probs = Array.from({ length: 10 }, (_, d) => Number(document.querySelector(`[data-testid="prob-${d}"]`).dataset.p));
-    return { digit: el.dataset.digit, probs };
+    const probs = [...document.querySelectorAll('[data-testid^="prob-"]')].map((li) => Number(li.dataset.p));
+    return { digit: el.dataset.digit, state: el.dataset.state, label: el.dataset.label, probs };
   });
 }
 

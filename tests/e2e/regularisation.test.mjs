@@ -94,9 +94,14 @@ test('regularisation: off by default; the preview shows augmented digits; dropou
   assert.deepEqual(sent.layers.filter((c) => c === 'Dropout').length, sent.layers.filter((c) => c === 'Dense').length);
   assert.equal(sent.layers[sent.layers.indexOf('Dense') - 1], 'Dropout');
   assert.deepEqual(sent.fit.augment, { rotation: 40, zoom: 0.1, translate: 0.1, crop: 2 });
-  assert.deepEqual(sent.callbacks, [{ callback: 'earlyStopping',
-    options: { monitor: 'val_loss', minDelta: 0, patience: 1, mode: 'auto', restoreBestWeights: true } }]);
-  // The trained model has them: its name says so and "See inside" shows the dropout layers.
+  // The panel's own keep-the-best-epoch callback (patience past the last epoch), then the user's.
+  assert.deepEqual(sent.callbacks, [
+    { callback: 'earlyStopping', options: { monitor: 'val_acc', minDelta: 0, patience: 2, mode: 'auto', restoreBestWeights: true } },
+    { callback: 'earlyStopping', options: { monitor: 'val_loss', minDelta: 0, patience: 1, mode: 'auto', restoreBestWeights: true } },
+  ]);
+  // The trained model has them: its name says so and "See inside" shows the dropout layers. (It is
+  // worse than the pretrained model, so it is active only once chosen.)
+  if (await page.isVisible('#use-trained')) await page.click('#use-trained');
   assert.match(await page.textContent(testid('status')), /dropout 0\.3, augmentation, early stopping/);
   assert.ok(await page.locator('#inside .lv-class', { hasText: 'Dropout' }).count() >= 1);
   assert.deepEqual(errors, [], 'no console errors or page errors');

@@ -1,31 +1,50 @@
-// Live training curves on one canvas: loss (left) and accuracy (right) against epochs, the
-// training batches as a smoothed line, validation as dots joined per epoch. Redraws at most once
-// per animation frame; the canvas's data-train-points / data-val-points count what was drawn.
+// Live training curves: loss and accuracy against epochs, the training batches as a smoothed line,
+// validation as dots joined per epoch. Drawn with uPlot (axes, ticks, legend with the values under
+// the cursor, resizing); this file only feeds it. Redraws at most once per animation frame; the
+// container's data-train-points / data-val-points count what was drawn.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 
 const SMOOTH = 0.8; // exponential moving average of the (noisy) batch values
+const HEIGHT = 170;
+
+const css = (el, name, fallback) => getComputedStyle(el).getPropertyValue(name).trim() || fallback;
+
+/** The smallest top of a 4-step axis with round steps that holds v. */
+function niceMax(v) {
+  const step = [0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 5].find((s) => 4 * s >= v) ?? Math.ceil(v / 4);
+  return 4 * step;
+}
+
+const fmtLoss = (v) => (v == null ? '–' : v.toFixed(3));
+const fmtAcc = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
 
 export class Curves {
-  #canvas;
+  #root;
   #epochs = 1;
-  #train = []; // {x, loss, acc} smoothed
-  #val = [];
+  #x = [];
+  #train = { loss: [], acc: [] };
+  #val = { loss: [], acc: [] };
+  #counts = { train: 0, val: 0 };
   #raw = null;
+  #charts = null;
   #pending = false;
-  #size = null; // CSS px, from the ResizeObserver (reading layout on every redraw is slow)
-  #colors = null;
+  #empty;
 
-  constructor(canvas) {
-    this.#canvas = canvas;
-    new ResizeObserver(([entry]) => {
-      this.#size = { width: entry.contentRect.width, height: entry.contentRect.height };
-      this.#schedule();
-    }).observe(canvas);
+  constructor(root) {
+    this.#root = root;
+    this.#empty = Object.assign(document.createElement('p'), { className: 'curves-empty muted small', textContent: 'Loss and accuracy appear here as the network trains.' });
+    root.append(this.#empty);
+    new ResizeObserver(() => this.#resize()).observe(root);
+    this.#schedule();
   }
 
   reset(epochs) {
     this.#epochs = epochs;
-    this.#train = [];
-    this.#val = [];
+    this.#x = [];
+    this.#train = { loss: [], acc: [] };
+    this.#val = { loss: [], acc: [] };
+    this.#counts = { train: 0, val: 0 };
     this.#raw = null;
     this.#schedule();
   }
@@ -34,14 +53,75 @@ export class Curves {
   addTrain(x, loss, acc) {
     const r = this.#raw;
     this.#raw = r ? { loss: SMOOTH * r.loss + (1 - SMOOTH) * loss, acc: SMOOTH * r.acc + (1 - SMOOTH) * acc } : { loss, acc };
-    this.#train.push({ x, ...this.#raw });
+    this.#row(x);
+    this.#train.loss[this.#x.length - 1] = this.#raw.loss;
+    this.#train.acc[this.#x.length - 1] = this.#raw.acc;
+    this.#counts.train++;
     this.#schedule();
   }
 
   /** Validation at the end of an epoch (x = epochs done). */
   addVal(x, loss, acc) {
-    this.#val.push({ x, loss, acc });
+    this.#row(x);
+    this.#val.loss[this.#x.length - 1] = loss;
+    this.#val.acc[this.#x.length - 1] = acc;
+    this.#counts.val++;
     this.#schedule();
+  }
+
+  // uPlot wants one x array with every series aligned to it: a point at a new x adds a row (the
+  // other series are null there, and lines span the gaps); the same x fills the last row.
+  #row(x) {
+    if (this.#x.length && Math.abs(this.#x[this.#x.length - 1] - x) < 1e-9) return;
+    this.#x.push(x);
+    for (const s of [this.#train, this.#val]) {
+      s.loss.push(null);
+      s.acc.push(null);
+    }
+  }
+
+  // Side by side, or stacked on a phone (the same breakpoint as style.css's .curves).
+  #width() {
+    const w = this.#root.clientWidth;
+    return window.matchMedia('(max-width: 640px)').matches ? w : Math.floor((w - 16) / 2);
+  }
+
+  #make() {
+    const root = this.#root;
+    const colors = {
+      text: css(root, '--muted', '#666'), grid: css(root, '--grid', '#e5e7eb'),
+      train: css(root, '--accent', '#4f46e5'), val: css(root, '--val', '#e8590c'),
+    };
+    const axis = { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid, width: 1, size: 4 }, font: '11px system-ui, sans-serif' };
+    const chart = (title, key) => new uPlot({
+      title: `${title} by epoch`,
+      width: this.#width(),
+      height: HEIGHT,
+      scales: {
+        x: { time: false, range: () => [0, this.#epochs] },
+        y: { range: key === 'acc' ? [0, 1] : (u, min, max) => [0, niceMax(Math.max(0.4, max ?? 0))] },
+      },
+      axes: [
+        // Whole epochs only: no "0.5 epochs" ticks.
+        { ...axis, size: 26, incrs: [1, 2, 5, 10, 20, 50], values: (u, v) => v.map(String) },
+        { ...axis, size: 46, values: (u, v) => v.map((t) => (key === 'acc' ? `${Math.round(t * 100)}%` : String(Number(t.toFixed(2))))) },
+      ],
+      series: [
+        { label: 'epoch', value: (u, v) => (v == null ? '–' : v.toFixed(2)) },
+        { label: 'training (smoothed)', stroke: colors.train, width: 2, spanGaps: true, points: { show: false }, value: (u, v) => (key === 'acc' ? fmtAcc(v) : fmtLoss(v)) },
+        { label: 'validation', stroke: colors.val, width: 2, dash: [4, 3], spanGaps: true, points: { show: true, size: 7, fill: colors.val, stroke: colors.val }, value: (u, v) => (key === 'acc' ? fmtAcc(v) : fmtLoss(v)) },
+      ],
+      cursor: { drag: { x: false, y: false } },
+      legend: { live: true },
+    }, [[], [], []], root);
+    this.#charts = [chart('loss', 'loss'), chart('accuracy', 'acc')];
+  }
+
+  #resize() {
+    if (!this.#charts) return this.#schedule();
+    const width = this.#width();
+    if (width > 0) for (const c of this.#charts) if (c.width !== width) c.setSize({ width, height: HEIGHT });
+    return undefined;
   }
 
   #schedule() {
@@ -54,112 +134,15 @@ export class Curves {
   }
 
   #draw() {
-    const canvas = this.#canvas;
-    const dpr = window.devicePixelRatio || 1;
-    if (!this.#size) return;
-    const { width: cssW, height: cssH } = this.#size;
-    if (!cssW || !cssH) return;
-    if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
-      canvas.width = Math.round(cssW * dpr);
-      canvas.height = Math.round(cssH * dpr);
+    if (!this.#charts) {
+      if (!this.#root.clientWidth) return;
+      this.#make();
     }
-    const ctx = canvas.getContext('2d');
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, cssW, cssH);
-    if (!this.#colors) {
-      const style = getComputedStyle(canvas);
-      this.#colors = {
-        text: style.getPropertyValue('--muted').trim() || '#666',
-        grid: style.getPropertyValue('--grid').trim() || '#e5e7eb',
-        train: style.getPropertyValue('--accent').trim() || '#4f46e5',
-        val: style.getPropertyValue('--val').trim() || '#e8590c',
-        card: style.getPropertyValue('--card').trim() || '#fff',
-      };
-    }
-    const colors = this.#colors;
-    const gap = 16;
-    const half = (cssW - gap) / 2;
-    const maxLoss = Math.max(0.4, ...this.#train.map((p) => p.loss), ...this.#val.map((p) => p.loss));
-    this.#panel(ctx, colors, { x: 0, w: half, h: cssH, title: 'loss', key: 'loss', max: niceMax(maxLoss) });
-    this.#panel(ctx, colors, { x: half + gap, w: half, h: cssH, title: 'accuracy', key: 'acc', max: 1 });
-    if (!this.#train.length && !this.#val.length) {
-      const text = 'Loss and accuracy appear here as the network trains.';
-      ctx.font = '12px system-ui, sans-serif';
-      const w = ctx.measureText(text).width + 24;
-      ctx.fillStyle = colors.card;
-      ctx.fillRect((cssW - w) / 2, cssH / 2 - 20, w, 26);
-      ctx.fillStyle = colors.text;
-      ctx.textAlign = 'center';
-      ctx.textBaseline = 'middle';
-      ctx.fillText(text, cssW / 2, cssH / 2 - 7);
-    }
-    canvas.dataset.trainPoints = String(this.#train.length);
-    canvas.dataset.valPoints = String(this.#val.length);
+    const [loss, acc] = this.#charts;
+    loss.setData([this.#x, this.#train.loss, this.#val.loss]);
+    acc.setData([this.#x, this.#train.acc, this.#val.acc]);
+    this.#empty.hidden = this.#x.length > 0;
+    this.#root.dataset.trainPoints = String(this.#counts.train);
+    this.#root.dataset.valPoints = String(this.#counts.val);
   }
-
-  #panel(ctx, colors, { x, w, h, title, key, max }) {
-    const left = x + 34;
-    const right = x + w - 4;
-    const top = 18;
-    const bottom = h - 20;
-    const px = (v) => left + (v / this.#epochs) * (right - left);
-    const py = (v) => bottom - (Math.min(v, max) / max) * (bottom - top);
-
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.fillStyle = colors.text;
-    ctx.textBaseline = 'alphabetic';
-    ctx.textAlign = 'left';
-    ctx.fillText(`${title} by epoch`, left, 11);
-    ctx.strokeStyle = colors.grid;
-    ctx.lineWidth = 1;
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (let i = 0; i <= 4; i++) {
-      const v = (max * i) / 4;
-      const y = Math.round(py(v)) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(left, y);
-      ctx.lineTo(right, y);
-      ctx.stroke();
-      ctx.fillText(key === 'acc' ? `${Math.round(v * 100)}%` : fmtTick(v), left - 4, y);
-    }
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'top';
-    const every = Math.max(1, Math.ceil(this.#epochs / 8));
-    for (let e = 0; e <= this.#epochs; e += every) ctx.fillText(String(e), px(e), bottom + 4);
-
-    if (this.#train.length) {
-      ctx.strokeStyle = colors.train;
-      ctx.lineWidth = 2;
-      ctx.lineJoin = 'round';
-      ctx.beginPath();
-      this.#train.forEach((p, i) => (i ? ctx.lineTo(px(p.x), py(p[key])) : ctx.moveTo(px(p.x), py(p[key]))));
-      ctx.stroke();
-    }
-    if (this.#val.length) {
-      ctx.strokeStyle = colors.val;
-      ctx.fillStyle = colors.val;
-      ctx.lineWidth = 2;
-      ctx.setLineDash([4, 3]);
-      ctx.beginPath();
-      this.#val.forEach((p, i) => (i ? ctx.lineTo(px(p.x), py(p[key])) : ctx.moveTo(px(p.x), py(p[key]))));
-      ctx.stroke();
-      ctx.setLineDash([]);
-      for (const p of this.#val) {
-        ctx.beginPath();
-        ctx.arc(px(p.x), py(p[key]), 3.5, 0, 2 * Math.PI);
-        ctx.fill();
-      }
-    }
-  }
-}
-
-/** The smallest top of a 4-step axis with round steps that holds v. */
-function niceMax(v) {
-  const step = [0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 5].find((s) => 4 * s >= v) ?? Math.ceil(v / 4);
-  return 4 * step;
-}
-
-function fmtTick(v) {
-  return String(Number(v.toFixed(2)));
 }

@@ -1,7 +1,7 @@
 // "See inside": every layer of the active model for the current drawing: conv filters (weights)
 // and feature maps, pooled maps, dense activations, the softmax. model.activations(x) gives each
 // layer's output for one sample; model.getWeights() the kernels (read once per model).
-import { drawTiles, drawBars, scaleFor, colormaps, themeColors } from './viz.js';
+import { drawTiles, drawBars, scaleFor, activationScale, colormaps, themeColors } from './viz.js';
 
 const MAX_FILTER_ROWS = 4; // input channels shown per filter of a deeper conv layer
 
@@ -15,6 +15,8 @@ function el(tag, className, text) {
 }
 
 const shapeText = (shape) => shape.slice(1).join('×');
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+const LONG_VECTOR = 256; // longer vectors are drawn as a strip of colours, shorter ones as bars
 
 function caption(layer, shape, inShape) {
   const cfg = layer.getConfig();
@@ -24,7 +26,7 @@ function caption(layer, shape, inShape) {
     case 'Conv2D': {
       const [kh, kw] = cfg.kernelSize;
       const ic = inShape[inShape.length - 1];
-      return `Convolution: ${c} filters of ${kh}×${kw}${ic > 1 ? `×${ic}` : ''} weights slide over ${ic === 1 ? 'the image' : `the ${ic} maps before`}; `
+      return `Convolution: ${plural(c, 'filter', 'filters')} of ${kh}×${kw}${ic > 1 ? `×${ic}` : ''} weights slide over ${ic === 1 ? 'the image' : `the ${ic} maps before`}; `
         + `each map lights up where its filter's pattern is found.${relu ? ' ReLU then sets the negatives to 0 (black).' : ''}`;
     }
     case 'MaxPooling2D':
@@ -39,14 +41,14 @@ function caption(layer, shape, inShape) {
     case 'Flatten':
       return `Flatten: the ${inShape.slice(1).join('×')} maps are laid end to end as one list of ${h} numbers for the fully connected layers.`;
     case 'Dropout':
-      return `Dropout (${Math.round(cfg.rate * 100)}%): in training it zeroes random values so no unit leans on another; when predicting it passes everything through.`;
+      return `Dropout (${Math.round(cfg.rate * 100)}%): in training it zeroes random values so no unit leans on another; when predicting it passes everything through, so this row shows its input unchanged.`;
     case 'GaussianNoise':
       return 'Gaussian noise: adds noise in training only; when predicting it passes everything through.';
     case 'BatchNormalization':
       return 'Batch normalisation: shifts and scales each channel by statistics learned in training, which keeps training stable.';
     case 'Dense':
       if (cfg.activation === 'softmax') {
-        return 'Softmax output: 10 scores turned into probabilities that add up to 1. The tallest bar is the answer.';
+        return `Softmax output: ${h} scores turned into probabilities that add up to 1. The tallest bar is the answer.`;
       }
       return `Fully connected: each of the ${h} units weighs all ${inShape.slice(1).reduce((a, b) => a * b, 1)} inputs and adds a bias`
         + `${relu ? '; ReLU keeps the positive ones' : ''}. Each bar is one unit.`;
@@ -58,6 +60,14 @@ function caption(layer, shape, inShape) {
 }
 
 /** Renders into `root`: setModel(model); update(model, x, pixels) after each prediction; clear(pixels) for a blank pad. */
+/** Names for a softmax output's bars: the model file's classes, else digits for 10 outputs. */
+function classesOf(m) {
+  const n = m.outputShape[m.outputShape.length - 1];
+  const named = m.metadata?.classes;
+  if (Array.isArray(named) && named.length === n) return named.map(String);
+  return n === 10 ? [...'0123456789'] : null;
+}
+
 export function mountInside(root) {
   let model = null;
   let views = []; // per layer: update(act) or null
@@ -99,8 +109,8 @@ export function mountInside(root) {
     const fig = el('figure', 'lv-fig');
     const canvas = el('canvas', 'pixelated');
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', `${c} ${label} of ${h}×${w}`);
-    fig.append(canvas, el('figcaption', null, `${c} ${label}, ${h}×${w}`));
+    canvas.setAttribute('aria-label', `${plural(c, label[0], label[1])} of ${h}×${w}`);
+    fig.append(canvas, el('figcaption', null, `${plural(c, label[0], label[1])}, ${h}×${w}`));
     body.append(fig);
     const zoom = zoomFor(Math.max(h, w));
     const avail = Math.max(120, body.clientWidth || root.clientWidth - 32);
@@ -109,7 +119,7 @@ export function mountInside(root) {
     return (act) => {
       const d = act.data;
       drawTiles(canvas, {
-        count: c, tileH: h, tileW: w, columns, zoom, scale: scaleFor(d),
+        count: c, tileH: h, tileW: w, columns, zoom, scale: activationScale(d),
         value: (t, y, x) => d[(y * w + x) * c + t],
       });
     };
@@ -127,8 +137,8 @@ export function mountInside(root) {
     const fig = el('figure', 'lv-fig');
     const canvas = el('canvas', 'pixelated');
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', `${oc} filters of ${kh}×${kw}`);
-    const more = [shown < oc ? `first ${shown} of ${oc} filters` : `${oc} filters`, `${kh}×${kw}`];
+    canvas.setAttribute('aria-label', `${plural(oc, 'filter', 'filters')} of ${kh}×${kw}`);
+    const more = [shown < oc ? `first ${shown} of ${oc} filters` : plural(oc, 'filter', 'filters'), `${kh}×${kw}`];
     if (ic > 1) more.push(`a row per input channel${ic > rows ? ` (first ${rows} of ${ic})` : ''}`);
     fig.append(canvas, el('figcaption', null, `weights: ${more.join(', ')}`));
     body.append(fig);
@@ -140,7 +150,7 @@ export function mountInside(root) {
     });
   }
 
-  function vectorView(body, layer, shape) {
+  function vectorView(body, layer, shape, classes) {
     const n = shape[1];
     const cfg = layer.getConfig();
     const fig = el('figure', 'lv-fig lv-wide');
@@ -149,7 +159,7 @@ export function mountInside(root) {
     canvas.setAttribute('aria-label', `${n} values`);
     fig.append(canvas);
     body.append(fig);
-    const labels = n === 10 && cfg.activation === 'softmax' ? [...'0123456789'] : null;
+    const labels = cfg.activation === 'softmax' && classes?.length === n ? classes : null;
     const size = { width: canvas.clientWidth || 300, height: canvas.clientHeight || 56 };
     const colors = themeColors(canvas);
     return (act) => {
@@ -173,7 +183,7 @@ export function mountInside(root) {
     return (act) => {
       const d = act.data;
       drawTiles(canvas, {
-        count: 1, tileH: height, tileW: width, columns: 1, zoom, scale: scaleFor(d),
+        count: 1, tileH: height, tileW: width, columns: 1, zoom, scale: activationScale(d),
         value: (_, y, x) => (y * width + x < n ? d[y * width + x] : 0),
       });
     };
@@ -200,10 +210,9 @@ export function mountInside(root) {
       const body = row(layer.name, layer.className, shapeText(shape), caption(layer, shape, inShape));
       let update = null;
       if (layer.className === 'Conv2D') filtersView(body, layer);
-      if (shape.length === 4) update = mapsView(body, shape, layer.className === 'Conv2D' ? 'feature maps' : 'maps');
-      else if (layer.className === 'Flatten') update = stripView(body, shape);
-      else if (layer.className === 'Dropout' || layer.className === 'GaussianNoise') update = null;
-      else if (shape.length === 2) update = vectorView(body, layer, shape);
+      if (shape.length === 4) update = mapsView(body, shape, layer.className === 'Conv2D' ? ['feature map', 'feature maps'] : ['map', 'maps']);
+      else if (shape.length === 2 && shape[1] > LONG_VECTOR) update = stripView(body, shape);
+      else if (shape.length === 2) update = vectorView(body, layer, shape, classesOf(m));
       views.push(update);
       inShape = shape;
     }

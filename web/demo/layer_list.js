@@ -135,19 +135,25 @@ export function mountLayerList(list, onChange) {
     name.textContent = kind.label;
     name.title = kind.hint;
     li.append(name);
+    const fields = document.createElement('span');
+    fields.className = 'layer-fields';
+    li.append(fields);
     for (const [key, label, min, max] of kind.fields) {
       const lab = document.createElement('label');
       lab.className = 'layer-field';
       const input = document.createElement('input');
       Object.assign(input, { type: 'number', min, max, step: 1, value: r[key] });
       input.setAttribute('aria-label', `layer ${i + 1} ${kind.label} ${label}`);
+      input.dataset.label = `Layer ${i + 1} (${kind.label}) ${label}`;
+      // A wrong value is shown next to the field (the panel's form checks it) and not applied.
       input.addEventListener('change', () => {
-        const v = Math.round(Number(input.value));
-        r[key] = Number.isFinite(v) ? Math.max(min, Math.min(max, v)) : kind.defaults[key];
+        const v = Number(input.value);
+        if (input.value.trim() === '' || !Number.isInteger(v) || v < min || v > max) return;
+        r[key] = v;
         changed();
       });
       lab.append(`${label} `, input);
-      li.append(lab);
+      fields.append(lab);
     }
     const shape = document.createElement('span');
     shape.className = 'layer-shape';

@@ -13,6 +13,9 @@ import { mountPredictView } from './predict_view.js';
 import { mountInside } from './inside.js';
 import { mountTrainPanel } from './train_panel.js';
 import { mountTeach } from './teach.js';
+import { mountTeachClasses } from './teach_classes.js';
+import { mountGallery } from './gallery.js';
+import { notADigit } from './ood.js';
 import { ModelRegistry, KIND_LABELS, checkDigitModel, pct, fmtInt } from './models.js';
 
 const PREDICT_EVERY_MS = 70;
@@ -22,7 +25,7 @@ const statusEl = document.querySelector('[data-testid=status]');
 const registry = new ModelRegistry();
 const pad = new DrawingPad($('pad'));
 const padFrame = $('pad').parentElement;
-const view = mountPredictView({ prediction: document.querySelector('[data-testid=prediction]'), probs: $('probs'), seen: $('seen') });
+const view = mountPredictView({ prediction: document.querySelector('[data-testid=prediction]'), probs: $('probs'), seen: $('seen'), announce: $('announce') });
 const inside = mountInside($('inside'));
 let input = null; // the last preprocessed input { pixels, empty }
 
@@ -32,12 +35,19 @@ function setStatus(state, text) {
   if (state === 'ready' && !statusEl.dataset.readyMs) statusEl.dataset.readyMs = String(Math.round(performance.now()));
 }
 
+/** The active model's card: what it is, how good, on what, and where it came from. */
 function describe(entry) {
+  const meta = entry.model.metadata ?? {};
   const measured = entry.accuracy != null;
+  const on = entry.accuracyOn ?? (entry.domain === 'digits' ? 'held-out digits' : 'held-out data');
+  const origin = meta.fineTunedOn ? `Fine-tuned from ${meta.baseModel ?? 'a digit model'} on ${meta.fineTunedOn} of your drawings. `
+    : meta.taughtClasses ? `Taught here from ${meta.taughtExamples} drawings of ${meta.taughtClasses.join(', ')}, on the features of ${meta.baseModel}. `
+      : meta.trainedIn === 'browser' ? `Trained in this page: ${fmtInt(meta.trainedOn ?? 0)} images, ${meta.epochs} epochs. ` : '';
+  const classes = entry.domain === 'digits' ? '' : ` Classes: ${entry.classes.join(', ')}.`;
   return {
     title: entry.name,
-    short: measured ? `${pct(entry.accuracy)} accuracy on held-out digits` : 'accuracy not measured',
-    long: measured ? `${pct(entry.accuracy)} accuracy on ${entry.accuracyOn ?? 'held-out digits'}` : 'accuracy not measured',
+    short: measured ? `${pct(entry.accuracy)} accuracy on ${entry.domain === 'digits' && !meta.fineTunedOn && !meta.trainedIn ? 'held-out digits' : on}` : 'accuracy not measured',
+    long: `${origin}${measured ? `${pct(entry.accuracy)} accuracy on ${on}` : 'Accuracy not measured'}.${classes}`,
   };
 }
 
@@ -45,24 +55,31 @@ function describe(entry) {
 
 let lastPredict = 0;
 let timer = 0;
+let picture = null; // a gallery picture (Fashion-MNIST) in place of the pad: Float32Array(784)
 
-function predictNow() {
+function predictNow(settled = false) {
   clearTimeout(timer);
   timer = 0;
   lastPredict = performance.now();
-  const r = toMnist(pad.ink());
+  const entry = registry.active;
+  const r = entry?.domain === 'pictures'
+    ? (picture ? { data: picture, empty: false } : { data: new Float32Array(784), empty: true })
+    : toMnist(pad.ink());
   input = { pixels: r.data, empty: r.empty };
   padFrame.classList.toggle('drawn', !pad.empty);
-  const entry = registry.active;
   if (r.empty || !entry) {
-    view.blank(r.data, entry ? 'draw a digit' : 'draw a digit (no model yet: train one)');
+    const noun = entry?.domain === 'pictures' ? 'pick a picture' : entry?.domain === 'drawings' ? `draw a ${entry.classes.join(', a ')}` : 'draw a digit';
+    view.blank(r.data, entry ? noun : 'draw a digit (no model yet: train one)');
     inside.clear(r.data);
   } else {
     const x = cnn.tensor(r.data, [1, 28, 28, 1]);
-    view.show(entry.model.predict(x).data, r.data);
+    const probs = entry.model.predict(x).data;
+    const unsure = entry.domain === 'digits' ? notADigit(r, probs) : null;
+    view.show(probs, r.data, { unsure, settled, noun: 'digit' });
     inside.update(entry.model, x, r.data);
   }
   teach.refresh();
+  classes.refresh();
 }
 
 function schedulePredict() {
@@ -72,35 +89,73 @@ function schedulePredict() {
 }
 
 pad.on('change', schedulePredict);
-pad.on('end', predictNow);
+pad.on('end', () => predictNow(true));
 $('clear').addEventListener('click', () => pad.clear());
 
 // --- models: the active one, switching, download, load from disk ---
 
 const select = $('model-select');
-registry.on((entry) => {
-  select.replaceChildren(...registry.entries().map((e) => {
+const FASHION = { kind: 'fashion-mnist', url: './models/fashion.wcnn', name: 'Fashion-MNIST CNN' };
+const gallery = mountGallery($('gallery'), { onPick: (pixels) => { picture = pixels; predictNow(true); } });
+
+function renderSelect(entry) {
+  const options = registry.entries().map((e) => {
     const o = new Option(`${KIND_LABELS[e.kind]}: ${e.name}${e.accuracy != null ? ` (${pct(e.accuracy)})` : ''}`, e.kind);
     o.selected = e === entry;
     return o;
-  }));
-  select.disabled = registry.entries().length < 2;
+  });
+  if (!registry.get(FASHION.kind)) options.splice(1, 0, new Option(`Pretrained: ${FASHION.name} (clothes)`, FASHION.kind));
+  select.replaceChildren(...options);
+  select.disabled = options.length < 2;
+}
+
+registry.on((entry) => {
+  renderSelect(entry);
   $('download').disabled = !entry;
+  $('export-tfjs').disabled = !entry;
   const d = describe(entry);
-  $('model-about').textContent = `${d.title}: ${d.long}. ${entry.model.layers.length} layers, ${fmtInt(entry.params)} weights.`;
+  $('model-about').textContent = `${d.title}: ${d.long} ${entry.model.layers.length} layers, ${fmtInt(entry.params)} weights.`;
   setStatus('ready', `${d.title} · ${d.short}`);
   $('missing').hidden = true;
+  const pictures = entry.domain === 'pictures';
+  document.body.dataset.domain = entry.domain;
+  $('pad-area').hidden = pictures;
+  $('gallery-area').hidden = !pictures;
+  $('h-recognise').textContent = pictures ? 'Recognise a piece of clothing' : entry.domain === 'drawings' ? 'Recognise your drawings' : 'Recognise a drawn digit';
+  if (pictures) gallery.show(entry.classes);
+  document.querySelector('.seen figcaption').textContent = pictures
+    ? 'What the network sees: the 28×28 picture itself (Fashion-MNIST is not cropped or re-centred).'
+    : 'What the network sees: the drawing re-stroked, cropped, scaled to 20 px, centred by mass in 28×28, as MNIST was made.';
+  view.setClasses(entry.classes);
   inside.setModel(entry.model);
-  predictNow();
+  predictNow(true);
 });
-select.addEventListener('change', () => registry.activate(select.value));
+
+async function loadFashion() {
+  const message = $('model-message');
+  message.textContent = `Loading ${FASHION.name}…`;
+  try {
+    const model = await cnn.loadModel(FASHION.url);
+    checkDigitModel(model);
+    registry.set(FASHION.kind, model);
+    message.textContent = '';
+  } catch (e) {
+    message.textContent = `Could not load ${FASHION.name}: ${e.message}`;
+    renderSelect(registry.active);
+  }
+}
+
+select.addEventListener('change', () => {
+  if (select.value === FASHION.kind && !registry.get(FASHION.kind)) loadFashion();
+  else registry.activate(select.value);
+});
 
 $('download').addEventListener('click', async () => {
   const entry = registry.active;
   if (!entry) return;
-  const file = `digits-${entry.kind}-${new Date().toISOString().slice(0, 10)}`;
+  const file = `${entry.domain === 'digits' ? 'digits' : entry.domain === 'pictures' ? 'fashion' : 'taught'}-${entry.kind}-${new Date().toISOString().slice(0, 10)}`;
   try {
-    entry.model.metadata = { ...entry.model.metadata, name: entry.name, accuracy: entry.accuracy, accuracyOn: entry.accuracyOn };
+    entry.model.metadata = { ...entry.model.metadata, name: entry.name, accuracy: entry.accuracy, accuracyOn: entry.accuracyOn, classes: entry.classes };
     await entry.model.save(`downloads://${file}`);
     $('model-message').textContent = `Saved ${file}.wcnn to your downloads.`;
   } catch (e) {
@@ -108,28 +163,45 @@ $('download').addEventListener('click', async () => {
   }
 });
 
+$('export-tfjs').addEventListener('click', async () => {
+  const entry = registry.active;
+  if (!entry) return;
+  const file = `${entry.kind}-${new Date().toISOString().slice(0, 10)}`;
+  try {
+    entry.model.metadata = { ...entry.model.metadata, name: entry.name, accuracy: entry.accuracy, accuracyOn: entry.accuracyOn, classes: entry.classes };
+    await entry.model.save(cnn.io.tfjs(`downloads://${file}`));
+    $('model-message').textContent = `Saved ${file}.json and ${file}.weights.bin (TensorFlow.js layers format) to your downloads.`;
+  } catch (e) {
+    $('model-message').textContent = `Could not export: ${e.message}`;
+  }
+});
+
 $('load-file').addEventListener('change', async (e) => {
-  const file = e.target.files?.[0];
+  const files = [...(e.target.files ?? [])];
   e.target.value = '';
-  if (!file) return;
+  if (!files.length) return;
   const message = $('model-message');
-  message.textContent = `Loading ${file.name}…`;
+  const names = files.map((f) => f.name).join(' + ');
+  message.textContent = `Loading ${names}…`;
   let model = null;
   try {
-    model = await cnn.loadModel(new Uint8Array(await file.arrayBuffer()));
+    if (files.every((f) => f.size === 0)) throw new Error('empty file');
+    const json = files.find((f) => /\.json$/i.test(f.name));
+    model = json ? await cnn.loadModel(cnn.io.fromTfjs(files)) : await cnn.loadModel(new Uint8Array(await files[0].arrayBuffer()));
     checkDigitModel(model);
-    registry.set('file', model, { name: model.metadata?.name ?? file.name, file: file.name });
-    message.textContent = `Loaded ${file.name}; it is now the active model.`;
+    registry.set('file', model, { name: model.metadata?.name ?? (json ?? files[0]).name, file: names });
+    message.textContent = `Loaded ${names}; it is now the active model.`;
   } catch (err) {
     model?.dispose();
-    message.textContent = `Could not load ${file.name}: ${err.message}`;
+    message.textContent = `Could not load ${names}: ${err.message}`;
   }
 });
 
 // --- training and teaching ---
 
-const train = mountTrainPanel({ onModel: (model, info) => registry.set('trained', model, info) });
+const train = mountTrainPanel({ registry });
 const teach = mountTeach({ getInput: () => input, registry, clearPad: () => pad.clear() });
+const classes = mountTeachClasses({ getInput: () => input, registry, clearPad: () => pad.clear() });
 $('train-now').addEventListener('click', () => {
   $('epochs').value = '1';
   $('train-size').value = '2000';
@@ -181,5 +253,15 @@ async function loadPretrained(pretrained) {
 export function start({ pretrained }) {
   performance.mark('wasmcnn:page-started');
   predictNow();
+  // Buttons that become disabled while focused (Train, Add example...) would drop the keyboard
+  // focus on the page body; keep it nearby instead.
+  document.addEventListener('focusout', (e) => {
+    const el = e.target;
+    if (el instanceof HTMLButtonElement && !e.relatedTarget) {
+      queueMicrotask(() => {
+        if (el.disabled && document.activeElement === document.body) el.closest('section,form')?.querySelector('button:not(:disabled),input:not(:disabled)')?.focus();
+      });
+    }
+  });
   return loadPretrained(pretrained);
 }

@@ -88,11 +88,9 @@ export function mountRegularisation(fieldset, { onChange = () => {} } = {}) {
     const inputs = {};
     for (const [name, label, min, max, step, value, tip] of o.params) {
       const input = el('input', { type: 'number', id: `${id}-${name}`, min, max, step, value, disabled: true, title: tip });
-      input.addEventListener('change', () => {
-        const v = Number(input.value);
-        input.value = String(input.value !== '' && Number.isFinite(v) ? clamp(v, min, max) : value);
-        changed(o.key);
-      });
+      input.dataset.label = `${o.title} ${label}`;
+      // Out of range: the training form shows why next to the field and won't train (fields.js).
+      input.addEventListener('change', () => changed(o.key));
       input.addEventListener('input', () => { if (o.key === 'augment') schedulePreview(); });
       inputs[name] = { input, min, max, value };
       params.append(el('label', { className: 'reg-param', title: tip }, `${label} `, input));

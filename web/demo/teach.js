@@ -52,10 +52,11 @@ export function mountTeach({ getInput, registry, clearPad }) {
       drawImage(c, ex.pixels, 28, 28);
       const tag = Object.assign(document.createElement('span'), { textContent: String(ex.label) });
       const remove = Object.assign(document.createElement('button'), { type: 'button', textContent: '×', className: 'icon' });
-      remove.setAttribute('aria-label', `Remove example ${i + 1} (a ${ex.label})`);
+      remove.setAttribute('aria-label', `Remove example ${i + 1} (${ex.label === 8 ? 'an' : 'a'} ${ex.label})`);
       remove.addEventListener('click', () => {
         examples.splice(i, 1);
         render();
+        status.textContent = examples.length ? `${examples.length} example${examples.length > 1 ? 's' : ''}.` : '';
         refresh();
       });
       li.append(c, tag, remove);
@@ -68,6 +69,8 @@ export function mountTeach({ getInput, registry, clearPad }) {
     const label = chosen();
     if (!input || input.empty || label === undefined) return;
     examples.push({ pixels: input.pixels.slice(), label: Number(label) });
+    // The next drawing is probably another digit: choosing its label again beats mislabelling it.
+    labels.querySelector('input:checked').checked = false;
     render();
     status.textContent = `${examples.length} example${examples.length > 1 ? 's' : ''}. Draw another, or fine-tune.`;
     clearPad();
@@ -135,7 +138,9 @@ export function mountTeach({ getInput, registry, clearPad }) {
       model.unfreeze();
       const name = `${base.name.replace(/ \+ \d+ of yours$/, '')} + ${examples.length} of yours`;
       const accuracyOn = `${HELD_OUT[1]} MNIST digits`;
-      model.metadata = { ...base.model.metadata, name, accuracy: valAcc, accuracyOn, fineTunedOn: examples.length };
+      // The card of a fine-tuned model is its own: the base's held-out figures and history don't apply.
+      const { heldOut, history, ...kept } = base.model.metadata ?? {};
+      model.metadata = { ...kept, name, accuracy: valAcc, accuracyOn, fineTunedOn: examples.length, baseModel: base.name.replace(/ \+ \d+ of yours$/, '') };
       const after = recognised(model);
       registry.set('finetuned', model, { name, accuracy: valAcc, accuracyOn });
       status.textContent = `Done. Your examples recognised: ${before} → ${after} of ${examples.length}; `

@@ -11,8 +11,15 @@ import { mountLayerList } from './layer_list.js';
 import { mountRegularisation } from './regularisation.js';
 import { Curves } from './charts.js';
 import { pct, fmtInt } from './models.js';
+import { checkField, firstInvalid } from './fields.js';
 
 const VALIDATION_SPLIT = 0.1;
+// A softmax over 10 classes starts near ln 10 = 2.3; a run whose batch loss passes this has blown up.
+const EXPLODED_LOSS = 25;
+// The time left is estimated from the throughput of the last few seconds (the first batches are slow:
+// the worker starts and V8 compiles the wasm), and only once there is that much to go on.
+const RATE_WINDOW_MS = 3000;
+const RATE_MIN_MS = 600;
 const $ = (id) => document.getElementById(id);
 
 function fmtDuration(s) {
@@ -31,8 +38,30 @@ function rowText(r) {
   }
 }
 
-/** onModel(model, info) receives each trained model (info: { name, accuracy, accuracyOn }). */
-export function mountTrainPanel({ onModel }) {
+/**
+ * The library's "conv2d 'conv2': kernel [3,3] with 'valid' padding does not fit the input [1,1,4]"
+ * in words, with the layer as the list numbers it: "Layer 4 (Conv2D): its 3×3 kernel does not fit…".
+ */
+export function plainLayerError(message, rowNames, rows) {
+  const m = /^\w+ '([^']+)': (.*)$/s.exec(message);
+  if (!m) return `These layers do not fit together: ${message}`;
+  const i = rowNames.indexOf(m[1]);
+  const where = i >= 0 ? `Layer ${i + 1} (${KINDS[rows[i].kind].label})` : `The ${m[1]} layer`;
+  let text = m[2].replace(/\[(\d+(?:,\d+)*)\]/g, (_, d) => d.split(',').join('×'));
+  const fit = /^(kernel|pool) (\S+) with '(\w+)' padding does not fit the input (\S+)$/.exec(text);
+  if (fit) {
+    text = `its ${fit[2]} ${fit[1]} does not fit its input, which the layers above it have shrunk to ${fit[4]}. `
+      + `Remove a pooling layer above it, or make the ${fit[1]} smaller.`;
+  }
+  return `${where}: ${text}`;
+}
+
+/**
+ * registry: the page's ModelRegistry. A finished (or stopped) run's model is added to it as 'trained'
+ * and made active only when it is at least as accurate as the active model; otherwise the page says
+ * so and offers it with one click.
+ */
+export function mountTrainPanel({ registry }) {
   const form = $('train-form');
   const preset = $('preset');
   const status = form.querySelector('[data-testid=train-status]');
@@ -62,6 +91,16 @@ export function mountTrainPanel({ onModel }) {
     return buildSpec(layers.rows(), { seed: Number($('seed').value) || 0, transformLayers: reg.transformLayers });
   }
 
+  // Fields are checked as they are typed; Train waits until every one is right.
+  const fieldsOk = () => !form.querySelector('input[aria-invalid="true"]');
+  form.addEventListener('input', (e) => {
+    if (e.target.matches('input[type=number]')) checkField(e.target);
+    trainButton.disabled = !!job || !specOk || !fieldsOk();
+    const idle = ['idle', 'error'].includes(status.dataset.state) && !job;
+    if (idle && !fieldsOk()) setStatus('idle', 'Fix the field marked in red to train.');
+    else if (idle && status.textContent === 'Fix the field marked in red to train.') setStatus('idle', 'Ready to train.');
+  });
+
   // The first check builds a model in wasm, whose functions V8 compiles on first use: it waits until
   // the page is idle so it does not delay the pretrained model. Later edits are checked at once.
   let deferCheck = true;
@@ -78,8 +117,10 @@ export function mountTrainPanel({ onModel }) {
 
   function check() {
     const error = $('layer-error');
+    let names = [];
     try {
       const { spec, rowNames } = currentSpec();
+      names = rowNames;
       const { params, shapes } = checkSpec(spec);
       layers.showShapes(rowNames.map((n) => `→ ${shapes[n].join('×')}`));
       $('param-count').textContent = `${fmtInt(params)} weights${edited() ? ' · edited' : ''}`;
@@ -88,10 +129,10 @@ export function mountTrainPanel({ onModel }) {
     } catch (e) {
       layers.showShapes([]);
       $('param-count').textContent = '';
-      error.textContent = `These layers do not fit together: ${e.message}`;
+      error.textContent = plainLayerError(e.message, names, layers.rows());
       specOk = false;
     }
-    trainButton.disabled = !!job || !specOk;
+    trainButton.disabled = !!job || !specOk || !fieldsOk();
   }
 
   function setStatus(state, text) {
@@ -104,34 +145,22 @@ export function mountTrainPanel({ onModel }) {
     valAccuracy.textContent = `Validation accuracy: ${v == null ? '–' : pct(v)}`;
   }
 
-  function readNumber(id, { min, max, integer }) {
-    const input = $(id);
-    const v = Number(input.value);
-    const ok = input.value !== '' && Number.isFinite(v) && v >= min && v <= max && (!integer || Number.isInteger(v));
-    input.setAttribute('aria-invalid', String(!ok));
-    if (!ok) {
-      input.focus();
-      const label = input.closest('label')?.firstChild?.textContent.trim() ?? id;
-      throw new Error(`${label} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
-    }
-    return v;
-  }
-
   async function train() {
     if (job) return;
-    let settings;
-    try {
-      settings = {
-        epochs: readNumber('epochs', { min: 1, max: 50, integer: true }),
-        count: readNumber('train-size', { min: 200, max: 10000, integer: true }),
-        batchSize: Number($('batch-size').value),
-        learningRate: readNumber('learning-rate', { min: 1e-6, max: 1, integer: false }),
-        optimizer: $('optimizer').value,
-      };
-    } catch (e) {
-      setStatus('error', e.message);
+    const bad = firstInvalid(form);
+    if (bad) {
+      bad.focus();
+      setStatus('idle', 'Fix the field marked in red to train.');
+      trainButton.disabled = true;
       return;
     }
+    const settings = {
+      epochs: Number($('epochs').value),
+      count: Number($('train-size').value),
+      batchSize: Number($('batch-size').value),
+      learningRate: Number($('learning-rate').value),
+      optimizer: $('optimizer').value,
+    };
     const { spec } = currentSpec();
     const nTrain = Math.floor(settings.count * (1 - VALIDATION_SPLIT));
     const nVal = settings.count - nTrain;
@@ -149,20 +178,38 @@ export function mountTrainPanel({ onModel }) {
     setStatus('training', `Training ${name}…`);
     trainButton.disabled = true;
     stopButton.disabled = false;
+    stopButton.focus();
+    useTrained.hidden = true;
 
     let started = 0;
-    let lastVal = null;
     let epochsDone = 0;
     let stopRequested = false;
-    const callbacks = reg.callbacks();
+    let diverged = null; // { loss, epoch } once the loss blows up
+    // Always keep the best validated epoch: what a stopped run hands back, and what a finished run
+    // hands back when a later epoch got worse. A user's early stopping (added after) has the last word.
+    const callbacks = [cnn.callbacks.earlyStopping({ monitor: 'val_acc', patience: settings.epochs + 1, restoreBestWeights: true }), ...reg.callbacks()];
+    const marks = []; // [time, images done] of recent progress messages
     const onProgress = (epoch, seen) => {
+      if (stopRequested) return; // the bar stays where Stop found it
       const done = epoch * nTrain + seen;
       progress.value = done;
-      const t = (performance.now() - started) / 1000;
-      const rate = t > 0.05 ? done / t : 0;
-      const eta = rate > 0 ? (total - done) / rate : NaN;
+      const t = performance.now();
+      marks.push([t, done]);
+      while (marks.length > 2 && t - marks[0][0] > RATE_WINDOW_MS) marks.shift();
+      const [t0, d0] = marks[0];
+      const rate = t - t0 >= RATE_MIN_MS && done > d0 ? (done - d0) / ((t - t0) / 1000) : 0;
+      const eta = rate ? (total - done) / rate : NaN;
+      progressText.dataset.rate = rate ? String(rate) : '';
+      progressText.dataset.etaS = rate ? String(eta) : '';
       progressText.textContent = `Epoch ${epoch + 1}/${settings.epochs} · ${fmtInt(done)} of ${fmtInt(total)} images · `
-        + `${rate ? fmtInt(rate) : '–'} images/s · ${fmtDuration(eta)} left`;
+        + (rate ? `${fmtInt(rate)} images/s · about ${fmtDuration(eta)} left` : 'measuring speed…');
+    };
+    const explode = (loss, epoch) => {
+      if (diverged || (Number.isFinite(loss) && loss <= EXPLODED_LOSS)) return;
+      diverged = { loss, epoch };
+      stopRequested = true;
+      setStatus('training', 'The loss is exploding: stopping…');
+      thisJob.stop();
     };
 
     job = cnn.trainInWorker(spec, cnn.data.sampleRef({ count: settings.count }), null, {
@@ -184,62 +231,102 @@ export function mountTrainPanel({ onModel }) {
     job.on('trainBegin', () => { started = performance.now(); });
     job.on('batch', ({ epoch, logs }) => {
       started ||= performance.now();
+      explode(logs.loss, epoch);
       onProgress(epoch, logs.samplesSeen);
-      curves.addTrain(epoch + logs.samplesSeen / nTrain, logs.loss, logs.acc);
+      if (Number.isFinite(logs.loss) && !diverged) curves.addTrain(epoch + logs.samplesSeen / nTrain, logs.loss, logs.acc);
     });
     job.on('epoch', ({ epoch, logs }) => {
+      explode(logs.loss, epoch);
+      if (diverged) return;
       epochsDone = epoch + 1;
       onProgress(epoch, nTrain);
       curves.addTrain(epoch + 1, logs.loss, logs.acc); // the epoch's last batches (progress events are sampled)
       if (typeof logs.val_acc === 'number') {
-        lastVal = logs.val_acc;
         curves.addVal(epoch + 1, logs.val_loss, logs.val_acc);
         setValAccuracy(logs.val_acc);
       }
     });
+    const smaller = () => {
+      const lr = settings.learningRate / 10;
+      return `Learning rate ${settings.learningRate} is too large for this network: try ${Number(lr.toPrecision(2))} or smaller (the default is 0.002).`;
+    };
 
     try {
       const { model, history } = await job;
       await new Promise((resolve) => setTimeout(resolve, 0)); // parsing the model was this task's work; the rest goes in the next
+      if (diverged) {
+        model.dispose();
+        setStatus('error', `Training diverged: the loss reached ${Number.isFinite(diverged.loss) ? fmtInt(diverged.loss) : diverged.loss} in epoch ${diverged.epoch + 1} `
+          + `(it starts near 2.3), so the run was stopped and its model thrown away. ${smaller()}`);
+        progressText.textContent = 'Stopped: the loss diverged.';
+        return;
+      }
       // history.stopped without a Stop click: early stopping ended it, which is a normal finish.
       const stopped = stopRequested;
       const stoppedEarly = history.stopped && !stopRequested;
-      const restored = reg.restoredEpoch(history, callbacks);
-      if (restored != null) lastVal = history.history.val_acc[restored];
+      const vals = history.history.val_acc ?? [];
+      const userBest = reg.restoredEpoch(history, callbacks.slice(1));
+      const best = userBest ?? (vals.length ? vals.indexOf(Math.max(...vals)) : null);
+      const accuracy = best == null ? null : vals[best];
+      const accuracyOn = `${fmtInt(nVal)} validation digits`;
+      const seen = Math.round(progress.value);
       model.metadata = {
-        name,
-        accuracy: lastVal,
-        accuracyOn: `${fmtInt(nVal)} validation digits`,
-        trainedOn: nTrain,
-        epochs: epochsDone,
-        batchSize: settings.batchSize,
-        optimizer: settings.optimizer,
-        learningRate: settings.learningRate,
-        seed: spec.seed,
-        trainedIn: 'browser',
+        name, accuracy, accuracyOn, trainedOn: nTrain, epochs: epochsDone, batchSize: settings.batchSize,
+        optimizer: settings.optimizer, learningRate: settings.learningRate, seed: spec.seed, trainedIn: 'browser',
+        ...(best != null ? { bestEpoch: best + 1 } : {}),
       };
-      onModel(model, { name, accuracy: lastVal, accuracyOn: `${fmtInt(nVal)} validation digits` });
       const seconds = started ? (performance.now() - started) / 1000 : 0;
       progressText.textContent = `${stopped ? 'Stopped' : 'Trained'} in ${fmtDuration(seconds)}`
         + `${!stopped && seconds > 0 ? ` · ${fmtInt((stoppedEarly ? epochsDone * nTrain : total) / seconds)} images/s on average` : ''}`;
-      const summary = lastVal == null ? 'not validated: stopped before the first epoch ended'
-        : `validation accuracy ${pct(lastVal)}${restored != null ? `, the best, from epoch ${restored + 1}` : ''}`;
+
+      // Which model is active now: the new one only if it is at least as good on held-out data.
+      const current = registry.active; // what is active now (a model loaded meanwhile counts)
+      const activeName = current ? `the ${current.kind.startsWith('trained') ? 'earlier trained' : current.kind} model (${current.name})` : '';
+      let verdict;
+      let activate;
+      if (accuracy == null) {
+        activate = !current;
+        verdict = current ? `Nothing was validated yet, so ${activeName} stays active.` : 'It was not validated, but it is the only model, so it is now active.';
+      } else if (!current || current.accuracy == null || accuracy >= current.accuracy) {
+        activate = true;
+        verdict = current ? `That is at least as good as ${activeName}${current.accuracy != null ? ` (${pct(current.accuracy)})` : ''}, so it is now the active model.`
+          : 'It is now the active model.';
+      } else {
+        activate = false;
+        verdict = `That is below ${activeName} at ${pct(current.accuracy)}, so that one stays active; the new one is in the model list.`;
+      }
+      // A better model trained here before must not be pushed out by this one: it moves aside.
+      if (!activate && current.kind === 'trained') registry.rekey('trained', 'trained-earlier');
+      registry.set('trained', model, { name, accuracy, accuracyOn, activate });
+      setValAccuracy(accuracy); // the kept epoch's, which may not be the last
+      useTrained.hidden = activate;
+      const which = best == null ? '' : vals.length > 1 || stopped ? `the best epoch, ${best + 1}, kept: ` : '';
+      const summary = accuracy == null ? 'no epoch finished, so nothing was validated' : `${which}${pct(accuracy)} on ${accuracyOn}`;
       if (stopped) {
-        setStatus('stopped', `Stopped after ${epochsDone} of ${settings.epochs} epochs (${summary}). It is now the active model.`);
+        setStatus('stopped', `Stopped at ${fmtInt(seen)} of ${fmtInt(total)} images (epoch ${Math.min(settings.epochs, Math.floor(seen / nTrain) + 1)} of ${settings.epochs}); ${summary}. ${verdict}`);
       } else {
         const early = stoppedEarly ? `early stopping ended training after ${epochsDone} of ${settings.epochs} epochs; ` : '';
-        setStatus('done', `Done: ${early}${summary}. It is now the active model.`);
+        setStatus('done', `Done: ${early}${summary}. ${verdict}`);
         if (!stoppedEarly) progress.value = total;
       }
     } catch (e) {
-      setStatus('error', `Training failed: ${e.message}`);
+      const blewUp = /diverged|NaN|Infinity/.test(e.message);
+      setStatus('error', blewUp ? `Training diverged: the loss became ${/NaN/.test(e.message) ? 'NaN' : 'infinite'}, so the run was stopped and its model thrown away. ${smaller()}`
+        : `Training failed: ${e.message}`);
     } finally {
       job = null;
       stopButton.disabled = true;
       stopButton.onclick = null;
-      trainButton.disabled = !specOk;
+      trainButton.disabled = !specOk || !fieldsOk();
+      if (document.activeElement === document.body || document.activeElement === stopButton) trainButton.focus();
     }
   }
+
+  const useTrained = $('use-trained');
+  useTrained.addEventListener('click', () => {
+    registry.activate('trained');
+    useTrained.hidden = true;
+  });
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();

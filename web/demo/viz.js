@@ -38,6 +38,21 @@ export function scaleFor(data) {
 }
 
 /**
+ * A scale for activations: the sequential map from the smallest value (or 0) to the largest. Layers
+ * that output signed values (batch norm, a linear conv) are still activations, not weights: they
+ * must not take the weights' blue-orange colours.
+ */
+export function activationScale(data) {
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] < min) min = data[i];
+    if (data[i] > max) max = data[i];
+  }
+  return { map: SEQUENTIAL, lo: min, hi: max > min ? max : min + 1 };
+}
+
+/**
  * Draws `count` tiles of tileH x tileW values in a grid with 1 px gaps, `columns` per row.
  * value(tile, y, x) reads a value; scale is { map, lo, hi } from scaleFor() (or a fixed one).
  * Sets the canvas's pixel size and its CSS size (zoom px per value).
@@ -133,6 +148,10 @@ export function drawBars(canvas, data, { size, colors, labels, highlight = -1 })
     ctx.font = '11px system-ui, sans-serif';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'bottom';
-    for (let i = 0; i < n; i++) ctx.fillText(labels[i], i * step + step / 2, cssH);
+    for (let i = 0; i < n; i++) {
+      let text = labels[i];
+      while (text.length > 1 && ctx.measureText(text).width > step - 2) text = `${text.slice(0, Math.max(1, text.length - 2))}…`.replace(/……$/, '…');
+      ctx.fillText(text, i * step + step / 2, cssH);
+    }
   }
 }

@@ -1160,3 +1160,73 @@ export const data: {
    */
   augment(images: Tensor | TensorLike, options?: AugmentOptions, config?: { seed?: number }): Tensor;
 };
+
+/** A DOM class's instance type where the DOM library is loaded (browsers), `never` elsewhere (a Node project). */
+type DomInstance<K extends string> = typeof globalThis extends Record<K, { prototype: infer T }> ? T : never;
+
+/** What {@link image.fromPixels} reads: anything a 2D canvas can draw, or ImageData (also a plain `{ data, width, height }` RGBA object in Node). */
+export type PixelSource =
+  | { data: ArrayLike<number>; width: number; height: number }
+  | DomInstance<'ImageData'> | DomInstance<'HTMLCanvasElement'> | DomInstance<'OffscreenCanvas'>
+  | DomInstance<'HTMLImageElement'> | DomInstance<'ImageBitmap'> | DomInstance<'HTMLVideoElement'>;
+
+/** Options of {@link image.fromPixels}. */
+export interface FromPixelsOptions {
+  /** [height, width] of the result; default: the source's own size. */
+  size?: [number, number];
+  /** 1 (luminance, 0.299 R + 0.587 G + 0.114 B), 3 (RGB, the default) or 4 (RGBA). */
+  channels?: 1 | 3 | 4;
+  /**
+   * 'stretch' (default): resize to `size`, aspect ratio not kept. 'contain': keep the aspect ratio,
+   * fit inside and pad with 0. 'cover': keep the aspect ratio, fill and crop the middle.
+   */
+  fit?: 'contain' | 'cover' | 'stretch';
+}
+
+/** A drawing prepared as an MNIST model's input by {@link image.digitFromCanvas}. */
+export interface DigitInput {
+  /** [1, 28, 28, 1] in [0, 1], white ink on black: pass it to `model.predict`. */
+  tensor: Tensor;
+  /** The same 784 values. */
+  data: Float32Array;
+  /** No ink at all: `data` is all zeros and a prediction means nothing. */
+  empty: boolean;
+  /** The pen width found in the drawing, in source pixels (before it was re-stroked). */
+  strokeWidth: number;
+  /** The drawing's longer side minus one pen width, in pen widths: about 0 for a dot, several for a digit. */
+  extent: number;
+  /** Mean of the 20x20 box the digit is scaled into: digits leave most of it dark, scribbles fill it. */
+  inkShare: number;
+}
+
+/** Pictures in, tensors out: any picture the browser can draw, and the demo's digit preprocessing. */
+export const image: {
+  /**
+   * A picture as a Tensor [1, h, w, channels] with values in [0, 1], resized bilinearly (half-pixel
+   * centres, as TensorFlow). An <img> or <video> must have loaded.
+   * @throws Error naming the problem: an unknown source, channels not 1/3/4, an unknown fit, a size
+   *   that is not [h, w] in whole pixels, an ImageData whose byte count does not match its size.
+   * @example
+   *   const x = cnn.image.fromPixels(video, { size: [96, 96], channels: 3, fit: 'cover' });
+   */
+  fromPixels(source: PixelSource, options?: FromPixelsOptions): Tensor;
+  /**
+   * The demo page's MNIST preprocessing for a drawn digit: the ink is re-stroked at MNIST's relative
+   * pen width (so small digits drawn with a thick pen read as well as big ones), cropped, its longer
+   * side scaled to 20 px by area averaging and centred by mass in 28x28, as MNIST was made.
+   * `ink`: 'alpha' (any colour on a transparent canvas), 'light' (light on dark), 'dark' (dark on
+   * light) or 'auto' (default: alpha when the canvas has transparency, else the rarer of the two).
+   * A grey image `{ data: Float32Array, width, height }` (ink > 0) is taken as it is.
+   * @example
+   *   const { tensor, empty } = cnn.image.digitFromCanvas(pad);
+   *   if (!empty) console.log(model.predict(tensor).argMax()[0]);
+   */
+  digitFromCanvas(source: PixelSource | { data: Float32Array; width: number; height: number },
+    options?: { ink?: 'auto' | 'alpha' | 'light' | 'dark'; normalizeStroke?: boolean }): DigitInput;
+  /**
+   * Bilinear resampling of the rectangle `from` of an interleaved image [sh, sw, c] onto the whole of
+   * `dst` [dh, dw, c] (default `from`: the whole source). Returns `dst`.
+   */
+  resizeBilinear(src: ArrayLike<number>, srcSize: [number, number], channels: number, dst: Float32Array,
+    dstSize: [number, number], from?: { x: number; y: number; width: number; height: number }): Float32Array;
+};

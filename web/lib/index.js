@@ -12,6 +12,7 @@ export { Model, sequential } from './model.js';
 export { loadModel, io } from './io.js';
 export { toTfjsArtifacts, fromTfjsArtifacts } from './tfjs_format.js';
 export { trainInWorker, TrainingJob } from './worker_client.js';
+export { image } from './image.js';
 import { mnistSample } from './data.js';
 import { augmentImages } from './augment.js';
 
