@@ -88,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // file can hold 1e38). The output must really be non-finite, and the model left as loaded.
       const Tensor& out = model->activation(model->num_layers() - 1);
       if (kernels::all_finite(out.size(), out.data())) std::abort();
-      if (save_model(*model) != file) std::abort();
+      if (save_model(*model) != saved) std::abort();
     }
     // And train, when its output suits a loss: one step with every training-only path on.
     const Shape& out = model->output_shape();
