@@ -33,10 +33,8 @@ const KNOWN_WARNINGS = [
   // webpack's performance hint for any asset over 244 KiB: the .wasm is 353 KiB, the sample 7.5 MiB.
   { app: 'webpack', re: /WARNING in asset size limit: [\s\S]*?\n\n/ },
   { app: 'webpack', re: /compiled with 1 warning/ },
-  // web/lib/fit.js imports two helpers from model.js, which imports fit.js (to be untangled there).
   // Parcel's build report marks any bundle over its size budget (the sample, listed twice) with ⚠️.
   { app: 'parcel', re: /^dist\/mnist-sample\.[0-9a-f]+\.bin\s+⚠️\s+7\.85 MB.*\n/gm },
-  { app: 'rollup', re: /\(!\) Circular dependency\n.*web\/lib\/model\.js -> .*web\/lib\/fit\.js -> .*web\/lib\/model\.js\n/ },
 ];
 
 const APPS = {

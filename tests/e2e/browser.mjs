@@ -114,11 +114,51 @@ export async function draw(page, strokes, { steps = 6, beforeUp } = {}) {
   }
 }
 
+/**
+ * Draws strokes by dispatching the pad's pointer events in the page, one per point, all in one
+ * round trip: the same ink and the same events as `draw` (which goes through Chromium's input
+ * pipeline, about a frame per mouse move), for tests that draw many shapes to measure the
+ * recognition rather than the pen.
+ */
+export async function drawInPage(page, strokes) {
+  await page.click(testid('clear'));
+  await page.evaluate((strokes) => {
+    const pad = document.querySelector('[data-testid="draw-canvas"]');
+    const box = pad.getBoundingClientRect();
+    const fire = (type, [x, y]) => pad.dispatchEvent(new PointerEvent(type, {
+      pointerId: 1, pointerType: 'mouse', isPrimary: true, button: 0, buttons: type === 'pointerup' ? 0 : 1,
+      clientX: box.left + x * box.width, clientY: box.top + y * box.height, bubbles: true, cancelable: true,
+    }));
+    for (const stroke of strokes) {
+      fire('pointerdown', stroke[0]);
+      for (const p of stroke.slice(1)) fire('pointermove', p);
+      fire('pointerup', stroke[stroke.length - 1]);
+    }
+  }, strokes);
+  return readPrediction(page);
+}
+
 /** Clears the pad, draws a digit (or any strokes), and returns the prediction once it has settled after pen-up. */
 export async function drawDigit(page, digit) {
   await page.click(testid('clear'));
   await draw(page, typeof digit === 'number' ? DIGITS[digit] : digit);
   return readPrediction(page);
+}
+
+// The teach card's round: draw each digit, label it with itself, add it; then fine-tune and wait
+// until the page says it is done. `eachAdded(page)` runs after every example (for checks).
+export async function teachDigits(page, digits, eachAdded = async () => {}) {
+  for (const digit of digits) {
+    await drawDigit(page, digit);
+    await page.click(`label[for="teach-${digit}"]`);
+    await page.click('#add-example');
+    await eachAdded(page);
+  }
+}
+
+export async function fineTune(page) {
+  await page.click('#finetune');
+  await page.waitForFunction(() => /^Done\./.test(document.querySelector('#teach-status').textContent), null, { timeout: 120000 });
 }
 
 export async function readPrediction(page) {

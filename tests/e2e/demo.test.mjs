@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { launch, openDemo, testid, draw, drawDigit, readPrediction, screenshot, traceMainThread, DIGITS, SCREENSHOTS } from './browser.mjs';
+import { launch, openDemo, testid, draw, drawDigit, readPrediction, screenshot, traceMainThread, teachDigits, fineTune, DIGITS, SCREENSHOTS } from './browser.mjs';
 import { repoRoot } from '../../scripts/lib/run.mjs';
 
 const PRETRAINED = path.join(repoRoot, 'web/demo/models/digits.wcnn');
@@ -214,15 +214,10 @@ test('a downloaded model, loaded back from disk, predicts the same', async () =>
 test('teach: add your own examples and fine-tune the active model', async () => {
   const { page, errors } = await openDemo(env);
   await ready(page);
-  for (const digit of [7, 1]) {
-    await drawDigit(page, digit);
-    await page.click(`label[for="teach-${digit}"]`);
-    await page.click('#add-example');
-  }
+  await teachDigits(page, [7, 1]);
   assert.equal(await page.locator('#examples li').count(), 2);
   assert.equal((await readPrediction(page)).digit, '', 'adding an example clears the pad');
-  await page.click('#finetune');
-  await page.waitForFunction(() => /^Done\./.test(document.querySelector('#teach-status').textContent), null, { timeout: 120000 });
+  await fineTune(page);
   assert.equal(await page.$eval('#model-select', (s) => s.value), 'finetuned');
   assert.match(await page.textContent('#teach-status'), /recognised: \d → 2 of 2/);
   await page.locator('.card.teach').screenshot({ path: path.join(SCREENSHOTS, '07-teach-card.png') });

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { launch, openDemo, testid, draw, drawDigit, readPrediction, screenshot, DIGITS } from './browser.mjs';
+import { launch, openDemo, testid, draw, drawDigit, readPrediction, drawInPage, screenshot, teachDigits, fineTune, DIGITS } from './browser.mjs';
 import { place, circle, rng, scribble, MORE_DIGITS } from './shapes.mjs';
 
 let env;
@@ -29,8 +29,9 @@ test('small digits read as well as big ones: a third and a quarter of the pad, a
   const spots = [[0.05, 0.05], [0.6, 0.1], [0.33, 0.33], [0.1, 0.62], [0.62, 0.62]];
   const count = { big: 0, third: 0, quarter: 0 };
   const misses = [];
+  // 80 drawings: the pointer events are dispatched in the page (drawInPage), a round trip each.
   const attempt = async (kind, d, strokes) => {
-    const r = await drawDigit(page, strokes);
+    const r = await drawInPage(page, strokes);
     if (r.state === 'digit' && r.digit === d) count[kind]++;
     else misses.push(`${kind} ${d} -> ${r.state} ${r.digit} (${Math.max(...r.probs).toFixed(3)})`);
   };
@@ -272,14 +273,10 @@ test('Fashion-MNIST is in the model list: its ten class names, its own pictures 
 test('a fine-tuned model, downloaded and loaded back, shows its own card, not the base model\'s', async () => {
   const { page, errors } = await openDemo(env);
   await ready(page);
-  for (const digit of [7, 1]) {
-    await drawDigit(page, digit);
-    await page.click(`label[for="teach-${digit}"]`);
-    await page.click('#add-example');
+  await teachDigits(page, [7, 1], async () => {
     assert.equal(await page.$$eval('#teach-labels input:checked', (c) => c.length), 0, 'the label is not kept selected for the next drawing');
-  }
-  await page.click('#finetune');
-  await page.waitForFunction(() => /^Done\./.test(document.querySelector('#teach-status').textContent), null, { timeout: 120000 });
+  });
+  await fineTune(page);
   const card = await page.textContent('#model-about');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
   await page.selectOption('#model-select', 'pretrained');
