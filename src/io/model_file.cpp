@@ -294,11 +294,11 @@ void read_options(Reader& r, const LayerDef& def, LayerConfig& c) {
         // Values (a Reshape's -1 among them) are checked by apply_option below.
         const uint32_t rank = r.u32(o->key);
         check(rank >= 1 && rank <= 3, o->key, " at byte offset ", value_at, " has rank ", rank, " (expected 1..3)");
-        for (uint32_t k = 0; k < rank; ++k) v.list.push_back(r.i32(o->key));
+        for (uint32_t k = 0; k < rank; ++k) v.list.push_back(int32_t(r.u32(o->key)));
         break;
       }
       case kTagMargins:
-        for (int k = 0; k < 4; ++k) v.list.push_back(r.i32(o->key));
+        for (int k = 0; k < 4; ++k) v.list.push_back(int32_t(r.u32(o->key)));
         break;
       default:
         v.a = r.f32(o->key);

@@ -5,10 +5,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/check.h"
 #include "gradcheck.h"
+#include "io/model_file.h"
 #include "test_helpers.h"
 #include "train/model.h"
 
@@ -335,4 +337,52 @@ TEST_CASE("permute: [2,3,4] by dims [3,1,2] moves axis 3 first; backward is the 
   check_gradients(p, {2, 3, 4}, 2);
   p.dims = {1, 1, 2};
   CHECK_THROWS_WITH_AS(m.add(p), "permute 'permute_2': dims [1,1,2] is not an order of the axes 1..3 of the input [4,2,3]", Error);
+}
+
+TEST_CASE("model file: asymmetric margins and Reshape's -1 round-trip; a ZeroPadding2D written as a pair still loads") {
+  Model m({4, 5, 2}, 3);
+  LayerConfig pad = simple("zero_padding2d");
+  pad.margins = {0, 1, 2, 0};
+  m.add(pad);
+  LayerConfig crop = simple("cropping2d");
+  crop.margins = {1, 0, 0, 2};
+  m.add(crop);
+  LayerConfig r = simple("reshape");
+  r.target_shape = {-1, 2};
+  m.add(r);
+  const std::vector<uint8_t> file = save_model(m);
+  auto back = load_model(file.data(), file.size());
+  CHECK(back->layer(0).config().margins == std::vector<int>{0, 1, 2, 0});
+  CHECK(back->layer(1).config().margins == std::vector<int>{1, 0, 0, 2});
+  CHECK(back->layer(2).config().target_shape == std::vector<int>{-1, 2});
+  CHECK(back->output_shape() == Shape{20, 2});  // [4,5,2] -> [5,7,2] -> [4,5,2]
+  CHECK(save_model(*back) == file);
+
+  // Version 2 as ZeroPadding2D's first files wrote it: padding as a pair (tag 3) [h, w].
+  std::vector<uint8_t> b = {'W', 'C', 'N', 'N'};
+  auto u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(uint8_t(v >> (8 * i)));
+  };
+  auto str = [&](const std::string& t) {
+    u32(uint32_t(t.size()));
+    b.insert(b.end(), t.begin(), t.end());
+  };
+  auto f32 = [&](float v) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    u32(bits);
+  };
+  u32(2);
+  str("");
+  u32(1);
+  u32(0);                                 // seed
+  u32(3), u32(2), u32(2), u32(1);         // input [2,2,1]
+  u32(1);                                 // one node
+  str("ZeroPadding2D"), str("pad"), b.push_back(1), f32(1.f), u32(1), str("");
+  u32(1), str("padding"), b.push_back(3), f32(1.f), f32(2.f);
+  u32(0);                                 // no weights
+  u32(crc32(b.data(), b.size()));
+  auto old = load_model(b.data(), b.size());
+  CHECK(old->layer(0).config().margins == std::vector<int>{1, 1, 2, 2});
+  CHECK(old->output_shape() == Shape{4, 6, 1});
 }
