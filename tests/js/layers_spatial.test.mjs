@@ -45,8 +45,9 @@ const tfPredict = (tm, x, shape) => tf.tidy(() => Array.from(tm.predict(tf.tenso
  * TF.js model -> wasmcnn (same predictions) -> TF.js (same predictions again). Returns the
  * imported wasmcnn model's first layer config, for checks on what the import read.
  */
-async function roundTrip(tfLayers, inputShape, batch = 3) {
+async function roundTrip(tfLayers, inputShape, batch = 3, prepare = () => {}) {
   const tm = tf.sequential({ layers: tfLayers });
+  prepare(tm);
   const shape = [batch, ...inputShape];
   const x = random(shape.reduce((a, b) => a * b, 1), 7);
   const want = tfPredict(tm, x, shape);
@@ -58,7 +59,8 @@ async function roundTrip(tfLayers, inputShape, batch = 3) {
   const back = await tf.loadLayersModel(tf.io.fromMemory(cnn.toTfjsArtifacts(ours)));
   const again = tfPredict(back, x, shape);
   assert.ok(maxAbsDiff(again, want) <= TOLERANCE, `export: max |diff| ${maxAbsDiff(again, want)}`);
-  assert.deepEqual(back.layers.map((l) => l.getClassName()), tm.layers.map((l) => l.getClassName()));
+  // ReLU comes back as the Activation layer it is imported as.
+  assert.deepEqual(back.layers.map((l) => l.getClassName()), tm.layers.map((l) => l.getClassName().replace(/^ReLU$/, 'Activation')));
   const config = ours.layers[0].getConfig();
   back.dispose();
   tm.dispose();
@@ -165,4 +167,31 @@ test('Conv2DTranspose (same and valid, strides) and Permute match TF.js both way
   await roundTrip([L.conv2dTranspose({ inputShape: [3, 3, 2], filters: 2, kernelSize: 1, strides: 3, ...bias })], [3, 3, 2]);
   const config = await roundTrip([L.permute({ inputShape: [2, 3, 4], dims: [3, 1, 2] }), L.flatten(), L.dense({ units: 3, ...bias })], [2, 3, 4]);
   assert.deepEqual(config.dims, [3, 1, 2]);
+});
+
+test('a MobileNetV1-style stack built in TF.js (alpha 0.25 blocks, ZeroPadding2D before stride 2) imports and exports', async () => {
+  const L = tf.layers;
+  const block = (filters, strides) => [
+    ...(strides === 2 ? [L.zeroPadding2d({ padding: [[0, 1], [0, 1]] })] : []),
+    L.depthwiseConv2d({ kernelSize: 3, strides, padding: strides === 2 ? 'valid' : 'same', useBias: false }),
+    L.batchNormalization(), L.reLU(),
+    L.conv2d({ filters, kernelSize: 1, useBias: false }), L.batchNormalization(), L.reLU(),
+  ];
+  const layers = [
+    L.conv2d({ inputShape: [32, 32, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }),
+    L.batchNormalization(), L.reLU(),
+    ...block(16, 1), ...block(32, 2), ...block(32, 1), ...block(64, 2), ...block(64, 1),
+    L.globalAveragePooling2d({}), L.dropout({ rate: 0.1 }), L.dense({ units: 5, activation: 'softmax' }),
+  ];
+  // Batch-norm statistics as a trained model has them (TF.js' fresh ones are 0 and 1).
+  const trainedNorms = (tm) => {
+    let seed = 20;
+    for (const l of tm.layers.filter((x) => x.getClassName() === 'BatchNormalization')) {
+      const c = l.getWeights()[0].shape[0];
+      const [gamma, beta, mean] = [random(c, seed++), random(c, seed++), random(c, seed++)];
+      const variance = random(c, seed++).map((v) => 0.5 + v * v);
+      l.setWeights([gamma, beta, mean, variance].map((v) => tf.tensor(v, [c])));
+    }
+  };
+  await roundTrip(layers, [32, 32, 3], 4, trainedNorms);
 });
