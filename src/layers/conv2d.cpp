@@ -3,7 +3,8 @@
 // The conv2d_* kernels read receptive fields in place (no im2col matrix), apply the bias and a
 // ReLU as they store, and take their scratch from work_, sized for one image whatever the batch.
 // With a dilationRate above 1 the layer takes another path (the dense one stays as it was, bit for
-// bit): per image, im2col_dilated into work_ and a GEMM; backward, the GEMMs and col2im_dilated.
+// bit): per block of output pixels, im2col_dilated into work_ and a GEMM; backward, the GEMMs and
+// col2im_dilated.
 
 #include <algorithm>
 #include <string>
@@ -95,42 +96,53 @@ class Conv2D final : public Layer {
     if (work_.size() < work) work_.resize({int(work)});
   }
 
-  // Dilated path: work_ holds one image's col [pixels, patch] (or its gradient), then GEMM scratch.
-  size_t col_floats() const { return window_.out_pixels() * kernels::dilated_patch(window_); }
+  // Dilated path: work_ holds the col rows of a block of kDilatedBlock output pixels (or their
+  // gradient), then GEMM scratch. Blocks keep col in cache and bound the scratch whatever the image
+  // size; every sum runs in the same order as over the whole image at once.
+  static constexpr size_t kDilatedBlock = 256;
+  size_t block_pixels() const { return std::min(kDilatedBlock, window_.out_pixels()); }
+  size_t col_floats() const { return block_pixels() * kernels::dilated_patch(window_); }
   size_t dilated_gemm_floats() const {
     const size_t oc = size_t(config_.filters), patch = kernels::dilated_patch(window_);
-    return std::max(kernels::gemm_nn_workspace_floats(oc, patch),
-                    kernels::gemm_workspace_floats(window_.out_pixels(), patch, oc));
+    return std::max(kernels::gemm_nn_workspace_floats(oc, patch), kernels::gemm_workspace_floats(block_pixels(), patch, oc));
   }
 
   void dilated_forward(const Tensor& x, Tensor& z) {
     const size_t n = size_t(x.dim(0)), oc = size_t(config_.filters), pixels = window_.out_pixels();
     const size_t patch = kernels::dilated_patch(window_), in_size = window_.in_pixels() * window_.c;
     float* col = work_.data();
-    for (size_t i = 0; i < n; ++i) {
-      kernels::im2col_dilated(window_, 0, pixels, x.data() + i * in_size, col);
-      kernels::gemm_nn(pixels, oc, patch, col, patch, kernel_.w.data(), oc, config_.use_bias ? bias_.w.data() : nullptr,
-                       act_.fuse_relu(), false, z.data() + i * pixels * oc, oc, col + col_floats());
-    }
+    for (size_t i = 0; i < n; ++i)
+      for (size_t p0 = 0; p0 < pixels; p0 += kDilatedBlock) {
+        const size_t p1 = std::min(pixels, p0 + kDilatedBlock);
+        kernels::im2col_dilated(window_, p0, p1, x.data() + i * in_size, col);
+        kernels::gemm_nn(p1 - p0, oc, patch, col, patch, kernel_.w.data(), oc, config_.use_bias ? bias_.w.data() : nullptr,
+                         act_.fuse_relu(), false, z.data() + (i * pixels + p0) * oc, oc, col + col_floats());
+      }
   }
 
-  // dw = sum over images of col^T dz; dx = col2im(dz w^T) per image.
+  // dw = sum over images and pixel blocks of col^T dz; dx = col2im(dz w^T) per block.
   void dilated_backward(const Tensor& x, const Tensor& dz, Tensor* dx) {
     const size_t n = size_t(x.dim(0)), oc = size_t(config_.filters), pixels = window_.out_pixels();
     const size_t patch = kernels::dilated_patch(window_), in_size = window_.in_pixels() * window_.c;
     float* col = work_.data();
-    for (size_t i = 0; i < n; ++i) {
-      kernels::im2col_dilated(window_, 0, pixels, x.data() + i * in_size, col);
-      kernels::gemm_tn(patch, oc, pixels, col, patch, dz.data() + i * pixels * oc, oc, i > 0, kernel_.dw.data(), oc);
-    }
+    bool first = true;
+    for (size_t i = 0; i < n; ++i)
+      for (size_t p0 = 0; p0 < pixels; p0 += kDilatedBlock, first = false) {
+        const size_t p1 = std::min(pixels, p0 + kDilatedBlock);
+        kernels::im2col_dilated(window_, p0, p1, x.data() + i * in_size, col);
+        kernels::gemm_tn(patch, oc, p1 - p0, col, patch, dz.data() + (i * pixels + p0) * oc, oc, !first,
+                         kernel_.dw.data(), oc);
+      }
     if (!dx) return;
     dx->resize(x.shape());
     dx->fill(0.f);
-    for (size_t i = 0; i < n; ++i) {
-      kernels::gemm(false, true, pixels, patch, oc, dz.data() + i * pixels * oc, oc, kernel_.w.data(), oc, false, col,
-                    patch, col + col_floats());
-      kernels::col2im_dilated(window_, 0, pixels, col, dx->data() + i * in_size);
-    }
+    for (size_t i = 0; i < n; ++i)
+      for (size_t p0 = 0; p0 < pixels; p0 += kDilatedBlock) {
+        const size_t p1 = std::min(pixels, p0 + kDilatedBlock);
+        kernels::gemm(false, true, p1 - p0, patch, oc, dz.data() + (i * pixels + p0) * oc, oc, kernel_.w.data(), oc,
+                      false, col, patch, col + col_floats());
+        kernels::col2im_dilated(window_, p0, p1, col, dx->data() + i * in_size);
+      }
   }
 
   BiasActivation act_;

@@ -128,20 +128,27 @@ TEST_CASE("depthwise conv: strides, 'same' padding, dilation and depthMultiplier
 }
 
 TEST_CASE("conv2d dilationRate: agrees with a direct loop; the output shape uses the dilated span") {
-  for (const char* padding : {"valid", "same"}) {
-    CAPTURE(padding);
-    Model m({9, 8, 3}, 1);
-    Layer& layer = m.add(dilated(4, 3, 2, padding));
-    CHECK(layer.output_shape() == (std::string(padding) == "same" ? Shape{9, 8, 4} : Shape{5, 4, 4}));
+  struct Case { int h, w; const char* padding; Shape out; };
+  // 20x19 'same': 380 output pixels, more than one block of the dilated path
+  for (const Case& t : {Case{9, 8, "valid", {5, 4, 4}}, Case{9, 8, "same", {9, 8, 4}}, Case{20, 19, "same", {20, 19, 4}}}) {
+    CAPTURE(t.h);
+    CAPTURE(t.padding);
+    Model m({t.h, t.w, 3}, 1);
+    Layer& layer = m.add(dilated(4, 3, 2, t.padding));
+    CHECK(layer.output_shape() == t.out);
     fill(layer, 5);
     Rng rng(6);
-    const std::vector<float> x = random_vector(rng, 9 * 8 * 3);
+    const std::vector<float> x = random_vector(rng, size_t(2) * t.h * t.w * 3);
     const float* w = layer.params()[0]->w.data();
     auto weight = [&](int ky, int kx, int ci, int o) { return double(w[((size_t(ky) * 3 + kx) * 3 + ci) * 4 + o]); };
-    const Shape o = layer.output_shape();
-    const int ph = std::string(padding) == "same" ? 2 : 0;
-    const Direct d{9, 8, 3, 3, 1, 2, ph, ph, o[0], o[1], 4};
-    check_close(out(m.predict(x.data(), 1)), d.run(x.data(), weight, layer.params()[1]->w.data()), 1e-5);
+    const int ph = std::string(t.padding) == "same" ? 2 : 0;
+    const Direct d{t.h, t.w, 3, 3, 1, 2, ph, ph, t.out[0], t.out[1], 4};
+    const std::vector<float> y = out(m.predict(x.data(), 2));
+    const size_t per = shape_size(t.out);
+    for (size_t i = 0; i < 2; ++i) {
+      const std::vector<float> yi(y.begin() + i * per, y.begin() + (i + 1) * per);
+      check_close(yi, d.run(x.data() + i * t.h * t.w * 3, weight, layer.params()[1]->w.data()), 1e-5);
+    }
   }
 }
 
@@ -200,6 +207,7 @@ TEST_CASE("depthwise, separable and dilated conv: gradients by finite difference
   LayerConfig dconv = dilated(2, 2, 3, "same");
   dconv.activation = "relu";
   check_gradients(dconv, {6, 7, 3}, 2);
+  check_gradients(dilated(2, 3, 2, "same"), {17, 16, 1}, 2);  // 272 output pixels: two blocks of the dilated path
 }
 
 TEST_CASE("conv layers: shape errors and option combinations name the layer and the shapes") {
