@@ -90,6 +90,30 @@ test('DepthwiseConv2D with dilationRate matches tf.depthwiseConv2d (TF.js\' laye
   model.dispose();
 });
 
+test('DepthwiseConv2D dilationRate across the format: TF.js-written models import as TF.js computes them; export refuses a rate TF.js would ignore', async () => {
+  const L = tf.layers;
+  const tm = tf.sequential({ layers: [L.depthwiseConv2d({ inputShape: [7, 7, 2], kernelSize: 3, dilationRate: 2, ...bias }),
+    L.flatten(), L.dense({ units: 3 })] });
+  const artifacts = await tfArtifacts(tm);
+  const ours = cnn.fromTfjsArtifacts(artifacts);
+  const x = random(2 * 7 * 7 * 2, 3);
+  assert.ok(maxAbsDiff(Array.from(ours.predict(cnn.tensor(x, [2, 7, 7, 2])).data), tfPredict(tm, x, [2, 7, 7, 2])) <= TOLERANCE);
+  const name = tm.layers[0].name;
+  assert.ok(ours.metadata.tfjs.dropped.includes(`${name}: dilation_rate [2,2] (TF.js' DepthwiseConv2D ignores it)`));
+  ours.dispose();
+  // The same file as tensorflowjs_converter writes it for a Keras model: Keras dilates.
+  const keras = cnn.fromTfjsArtifacts({ ...artifacts, convertedBy: 'TensorFlow.js Converter v4.22.0',
+    modelTopology: { ...artifacts.modelTopology, config: { ...artifacts.modelTopology.config,
+      layers: artifacts.modelTopology.config.layers.slice(0, 1) } },
+    weightSpecs: artifacts.weightSpecs.slice(0, 2),
+    weightData: artifacts.weightData.slice(0, 4 * (3 * 3 * 2 + 2)) });
+  assert.deepEqual(keras.layers[0].getConfig().dilationRate, [2, 2]);
+  assert.deepEqual(keras.outputShape, [null, 3, 3, 2]);
+  assert.throws(() => cnn.toTfjsArtifacts(keras), /tfjs export: layer '.*' \(DepthwiseConv2D\): dilationRate \[2,2\] would be ignored by TF.js 4.22's DepthwiseConv2D/);
+  keras.dispose();
+  tm.dispose();
+});
+
 test('SeparableConv2D: weights in TF.js order, strides, dilation, depthMultiplier match TF.js both ways', async () => {
   const L = tf.layers;
   await roundTrip([L.separableConv2d({ inputShape: [8, 9, 3], filters: 5, kernelSize: 3, depthMultiplier: 2, strides: 2,

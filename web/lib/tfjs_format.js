@@ -85,6 +85,11 @@ const kerasRegularizer = (r) => (r ? { class_name: 'L1L2', config: { l1: f32(r.c
 function kerasLayer({ className, config: c }, inputShape) {
   const def = layerDefs().byClass[className];
   if (!def || !TFJS[className]) throw new Error(`tfjs export: layer '${c.name}' (${className}) has no TensorFlow.js equivalent`);
+  const rate = [c.dilationRate ?? 1].flat();
+  if (className === 'DepthwiseConv2D' && rate.some((d) => d !== 1)) {
+    throw new Error(`tfjs export: layer '${c.name}' (DepthwiseConv2D): dilationRate ${JSON.stringify(c.dilationRate)} would be ` +
+      "ignored by TF.js 4.22's DepthwiseConv2D, which computes without dilation (a SeparableConv2D or Conv2D honours it)");
+  }
   const out = { name: c.name, trainable: c.trainable ?? true };
   if (className === 'BatchNormalization') out.axis = -1;
   for (const o of def.options) {
@@ -435,6 +440,16 @@ export function fromTfjsArtifacts(artifacts) {
     if (s.className !== 'SeparableConv2D' || s.config.depthMultiplier !== undefined) continue;
     const kernel = (artifacts.weightSpecs ?? []).find((w) => w.name.replace(/:\d+$/, '').endsWith(`${s.config.name}/depthwise_kernel`));
     if (kernel?.shape?.length === 4) s.config.depthMultiplier = kernel.shape[3];
+  }
+  // TF.js 4.22's DepthwiseConv2D ignores dilation_rate (in its output shape and its call): a model it
+  // wrote computes without dilation, so it is imported that way and says so. A Keras model
+  // (tensorflowjs_converter sets convertedBy) keeps its rate, as Keras computes it.
+  const byTfjsLayers = !artifacts.convertedBy && /tfjs-layers/i.test(String(artifacts.generatedBy ?? ''));
+  for (const s of specs) {
+    const rate = [s.config.dilationRate ?? 1].flat();
+    if (s.className !== 'DepthwiseConv2D' || !byTfjsLayers || rate.every((d) => d === 1)) continue;
+    dropped.push(`${s.config.name}: dilation_rate ${JSON.stringify(s.config.dilationRate)} (TF.js' DepthwiseConv2D ignores it)`);
+    delete s.config.dilationRate;
   }
   const axes = specs.map((s) => {
     const { axis, ...config } = s.config;
