@@ -158,13 +158,17 @@ test('the new options are checked by the core, naming the layer and the option',
     /strides \[2,2\] and dilationRate \[2,2\] cannot both be above 1/);
 });
 
-test('a small MobileNet-style stack (pad, depthwise, pointwise, global max pool) trains: loss falls', async () => {
+/** A small MobileNet-style model and a two-class task it can learn. */
+function mobileNetish() {
   const L = cnn.layers;
   const model = cnn.sequential({ inputShape: [8, 8, 1], seed: 5, layers: [
     L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
     L.zeroPadding2d({ padding: [[0, 1], [0, 1]] }),
     L.depthwiseConv2d({ kernelSize: 3, strides: 2, activation: 'relu' }),
     L.separableConv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    L.conv2dTranspose({ filters: 4, kernelSize: 2, strides: 2 }),
+    L.cropping2d({ cropping: [[1, 1], [1, 1]] }),
+    L.upSampling2d({ interpolation: 'bilinear' }),
     L.globalMaxPooling2d(),
     L.dense({ units: 2, activation: 'softmax' }),
   ] });
@@ -178,10 +182,20 @@ test('a small MobileNet-style stack (pad, depthwise, pointwise, global max pool)
     const r0 = y[i] ? 1 : 5, c0 = y[i] ? 1 : 5;
     for (let r = r0; r < r0 + 2; r++) for (let c = c0; c < c0 + 2; c++) x[i * 64 + r * 8 + c] = 1;
   }
-  const history = await model.fit(cnn.tensor(x, [n, 8, 8, 1]), cnn.tensor(y, [n]), { epochs: 30, batchSize: 16 });
+  return { model, x: cnn.tensor(x, [n, 8, 8, 1]), y: cnn.tensor(y, [n]) };
+}
+
+test('a small MobileNet-style stack of the new layers trains (loss falls), and in a worker to the same weights bit for bit', async () => {
+  const { model, x, y } = mobileNetish();
+  const { model: trained, history: remote } = await cnn.trainInWorker(model, x, y, { epochs: 30, batchSize: 16 });
+  const history = await model.fit(x, y, { epochs: 30, batchSize: 16 });
   const losses = history.history.loss;
   assert.ok(losses.at(-1) < losses[0] * 0.3, `loss ${losses[0]} -> ${losses.at(-1)}`);
+  assert.deepEqual(remote.history.loss, losses);
+  const [a, b] = [model.getWeights(), trained.getWeights()];
+  assert.ok(a.length === b.length && a.every((w, i) => w.data.every((v, k) => v === b[i].data[k])), 'worker weights differ');
   model.dispose();
+  trained.dispose();
 });
 
 test('Conv2DTranspose (same and valid, strides) and Permute match TF.js both ways', async () => {
