@@ -171,7 +171,11 @@ void apply_option(const LayerDef& def, LayerConfig& c, const OptionDef& opt, con
     case OptionType::Shape: {
       ok = !v.list.empty() && v.list.size() <= 3;
       int wildcards = 0;
-      for (double d : v.list) ok &= is_int(d) || (opt.wildcard && d == -1 && ++wildcards == 1);
+      for (double d : v.list) {
+        if (opt.wildcard && d == -1) ++wildcards;
+        else ok &= is_int(d);
+      }
+      ok &= wildcards <= 1;
       if (ok) c.*opt.dims = std::vector<int>(v.list.begin(), v.list.end());
       break;
     }

@@ -51,9 +51,13 @@ class Permute final : public Layer {
 
   Shape build(const Shape& in) override {
     const std::vector<int>& dims = config_.dims;
-    std::vector<bool> seen(in.size());
+    // Each axis once (the option's range already keeps every entry in 1..3).
     bool ok = dims.size() == in.size();
-    for (int d : dims) ok = ok && d >= 1 && d <= int(in.size()) && !seen[d - 1] && (seen[d - 1] = true);
+    std::vector<bool> seen(in.size());
+    for (int d : dims) {
+      ok = ok && d <= int(in.size()) && !seen[d - 1];
+      if (ok) seen[d - 1] = true;
+    }
     check(ok, who(), ": dims ", shape_str(dims), " is not an order of the axes 1..", in.size(), " of the input ",
           shape_str(in));
     in_ = in;
