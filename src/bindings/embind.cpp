@@ -174,6 +174,23 @@ LayerConfig config_from_js(const LayerDef& def, const val& config) {
             if (typed) ov.list.push_back(number(v[i]));
           }
           break;
+        case OptionType::Margins: {
+          // p, [h, w] or [[top, bottom], [left, right]]
+          auto is_array = [](const val& a, int n) {
+            return val::global("Array").call<bool>("isArray", a) && a["length"].as<int>() == n;
+          };
+          if (is_number(v)) {
+            ov.list.assign(4, number(v));
+          } else if (is_array(v, 2) && is_number(v[0]) && is_number(v[1])) {
+            ov.list = {number(v[0]), number(v[0]), number(v[1]), number(v[1])};
+          } else {
+            typed = is_array(v, 2) && is_array(v[0], 2) && is_array(v[1], 2);
+            for (int i = 0; i < 2 && typed; ++i)
+              for (int j = 0; j < 2 && typed; ++j)
+                if ((typed = is_number(v[i][j]))) ov.list.push_back(number(v[i][j]));
+          }
+          break;
+        }
       }
       if (!typed) fail(who, ": ", option_problem(*o, ov.shown));
       apply_option(def, c, *o, ov, who);
@@ -221,6 +238,25 @@ val spec_to_js(const LayerConfig& c) {
         val dims = val::array();
         for (double d : v.list) dims.call<void>("push", d);
         config.set(o.key, dims);
+        break;
+      }
+      case OptionType::Margins: {
+        // [h, w] when symmetric (as given before asymmetric margins existed), else [[t, b], [l, r]]
+        auto pair = [](double a, double b) {
+          val p = val::array();
+          p.call<void>("push", a);
+          p.call<void>("push", b);
+          return p;
+        };
+        const std::vector<double>& m = v.list;
+        if (m[0] == m[1] && m[2] == m[3]) {
+          config.set(o.key, pair(m[0], m[2]));
+        } else {
+          val both = val::array();
+          both.call<void>("push", pair(m[0], m[1]));
+          both.call<void>("push", pair(m[2], m[3]));
+          config.set(o.key, both);
+        }
         break;
       }
     }

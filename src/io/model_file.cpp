@@ -219,7 +219,7 @@ uint64_t expected_weights(const LayerConfig& c, const Shape& in) {
 }
 
 // Version 2: a layer's options as a map {key: tagged value}, walked from its LayerDef.
-enum Tag : uint8_t { kTagNumber = 0, kTagBool = 1, kTagText = 2, kTagPair = 3, kTagShape = 4 };
+enum Tag : uint8_t { kTagNumber = 0, kTagBool = 1, kTagText = 2, kTagPair = 3, kTagShape = 4, kTagMargins = 5 };
 
 Tag tag_of(OptionType t) {
   switch (t) {
@@ -228,6 +228,7 @@ Tag tag_of(OptionType t) {
     case OptionType::Choice: return kTagText;
     case OptionType::Pair: case OptionType::Regularizer: return kTagPair;
     case OptionType::Shape: return kTagShape;
+    case OptionType::Margins: return kTagMargins;
   }
   return kTagNumber;
 }
@@ -255,6 +256,9 @@ void write_options(Writer& w, const LayerDef& def, const LayerConfig& c) {
         w.u32(uint32_t(v.list.size()));
         for (double d : v.list) w.i32(int(d));
         break;
+      case kTagMargins:
+        for (double d : v.list) w.i32(int(d));
+        break;
     }
   }
 }
@@ -276,7 +280,9 @@ void read_options(Reader& r, const LayerDef& def, LayerConfig& c) {
     seen[k] = true;
     size_t tag_at = r.offset();
     uint8_t tag = *r.take(1, "option tag");
-    check(tag == tag_of(o->type), "option '", key, "' at byte offset ", tag_at, " has type tag ", int(tag),
+    // Margins were a symmetric pair [h, w] before asymmetric padding (ZeroPadding2D's first files).
+    const bool old_margins = o->type == OptionType::Margins && tag == kTagPair;
+    check(tag == tag_of(o->type) || old_margins, "option '", key, "' at byte offset ", tag_at, " has type tag ", int(tag),
           ", expected ", int(tag_of(o->type)));
     OptionValue v;
     size_t value_at = r.offset();
@@ -285,15 +291,21 @@ void read_options(Reader& r, const LayerDef& def, LayerConfig& c) {
       case kTagBool: v.a = r.boolean(o->key); break;
       case kTagText: v.text = r.str(o->key); break;
       case kTagShape: {
-        const Shape s = r.shape(o->key, 1, 3);
-        v.list.assign(s.begin(), s.end());
+        // Values (a Reshape's -1 among them) are checked by apply_option below.
+        const uint32_t rank = r.u32(o->key);
+        check(rank >= 1 && rank <= 3, o->key, " at byte offset ", value_at, " has rank ", rank, " (expected 1..3)");
+        for (uint32_t k = 0; k < rank; ++k) v.list.push_back(int32_t(r.u32(o->key)));
         break;
       }
+      case kTagMargins:
+        for (int k = 0; k < 4; ++k) v.list.push_back(int32_t(r.u32(o->key)));
+        break;
       default:
         v.a = r.f32(o->key);
         v.b = r.f32(o->key);
         break;
     }
+    if (old_margins) v.list = {v.a, v.a, v.b, v.b};
     try {
       apply_option(def, c, *o, v);
     } catch (const Error& e) {

@@ -6,6 +6,7 @@
 //             u32 inputs, per input: str name of an earlier node ("" is the model's input),
 //             u32 options, per option: str key (Keras camelCase), u8 tag, value
 //               tag 0 number: f32 | 1 bool: u8 | 2 text: str | 3 pair: f32 f32 | 4 shape: u32 rank, i32 dims
+//               | 5 margins: i32 top, bottom, left, right (a pair [h, w] is read as [[h, h], [w, w]])
 //             u32 weights, per weight: str name, u32 rank, i32 dims[rank], f32 values
 //   u32 CRC-32 of every byte before it
 // The options are the layer's LayerDef options (layer_def.h) by name: an option missing from a

@@ -2,11 +2,20 @@
 //
 // The conv2d_* kernels read receptive fields in place (no im2col matrix), apply the bias and a
 // ReLU as they store, and take their scratch from work_, sized for one image whatever the batch.
+// With a dilationRate above 1 the layer takes another path (the dense one stays as it was, bit for
+// bit): per block of output pixels, im2col_dilated into work_ and a GEMM; backward, the GEMMs and
+// col2im_dilated.
+
+#include <algorithm>
+#include <string>
 
 #include "core/check.h"
 #include "kernels/conv.h"
 #include "kernels/eltwise.h"
+#include "kernels/gemm.h"
+#include "kernels/im2col_dilated.h"
 #include "layers/activation.h"
+#include "layers/conv_window.h"
 #include "layers/init.h"
 #include "layers/layer.h"
 #include "layers/layer_def.h"
@@ -22,12 +31,13 @@ class Conv2D final : public Layer {
   }
 
   Shape build(const Shape& in) override {
-    check(in.size() == 3, who(), ": expected an input of shape [height,width,channels], got ", shape_str(in));
     const LayerConfig& c = config_;
+    window_ = conv_window(c, in, who());
+    dilated_ = c.dilation_h > 1 || c.dilation_w > 1;
     geo_ = kernels::conv_geometry(in[0], in[1], in[2], c.kernel_h, c.kernel_w, c.stride_h, c.stride_w,
                                   c.padding == "same");
-    check(geo_.oh > 0 && geo_.ow > 0, who(), ": kernel [", c.kernel_h, ",", c.kernel_w,
-          "] with 'valid' padding does not fit the input ", shape_str(in));
+    if (dilated_) geo_ = {in[0], in[1], in[2], c.kernel_h, c.kernel_w, c.stride_h, c.stride_w,
+                          window_.pad_top, window_.pad_left, window_.oh, window_.ow};
     kernel_.w.resize({c.kernel_h, c.kernel_w, in[2], c.filters});
     kernel_.dw.resize(kernel_.w.shape());
     if (c.use_bias) {
@@ -49,8 +59,12 @@ class Conv2D final : public Layer {
     const int n = x.dim(0), oc = config_.filters;
     Tensor& z = act_.z_target(y, {n, geo_.oh, geo_.ow, oc});
     reserve_work();
-    kernels::conv2d_forward(geo_, n, oc, x.data(), kernel_.w.data(), config_.use_bias ? bias_.w.data() : nullptr,
-                            act_.fuse_relu(), z.data(), work_.data());
+    if (dilated_) {
+      dilated_forward(x, z);
+    } else {
+      kernels::conv2d_forward(geo_, n, oc, x.data(), kernel_.w.data(), config_.use_bias ? bias_.w.data() : nullptr,
+                              act_.fuse_relu(), z.data(), work_.data());
+    }
     act_.finish(y);
   }
 
@@ -58,6 +72,10 @@ class Conv2D final : public Layer {
     const int n = x.dim(0), oc = config_.filters;
     const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(oc), config_.use_bias ? bias_.dw.data() : nullptr);
     reserve_work();
+    if (dilated_) {
+      dilated_backward(x, dz, dx);
+      return;
+    }
     kernels::conv2d_backward_filter(geo_, n, oc, x.data(), dz.data(), kernel_.dw.data(), work_.data());
     if (dx) {
       dx->resize(x.shape());
@@ -73,17 +91,83 @@ class Conv2D final : public Layer {
 
  private:
   void reserve_work() {
-    const size_t work = kernels::conv2d_workspace_floats(geo_, size_t(config_.filters));
+    const size_t work = dilated_ ? col_floats() + dilated_gemm_floats()
+                                 : kernels::conv2d_workspace_floats(geo_, size_t(config_.filters));
     if (work_.size() < work) work_.resize({int(work)});
   }
 
+  // Dilated path: work_ holds the col rows of a block of kDilatedBlock output pixels (or their
+  // gradient), then GEMM scratch. Blocks keep col in cache and bound the scratch whatever the image
+  // size; every sum runs in the same order as over the whole image at once.
+  static constexpr size_t kDilatedBlock = 256;
+  size_t block_pixels() const { return std::min(kDilatedBlock, window_.out_pixels()); }
+  size_t col_floats() const { return block_pixels() * kernels::dilated_patch(window_); }
+  size_t dilated_gemm_floats() const {
+    const size_t oc = size_t(config_.filters), patch = kernels::dilated_patch(window_);
+    return std::max(kernels::gemm_nn_workspace_floats(oc, patch), kernels::gemm_workspace_floats(block_pixels(), patch, oc));
+  }
+
+  void dilated_forward(const Tensor& x, Tensor& z) {
+    const size_t n = size_t(x.dim(0)), oc = size_t(config_.filters), pixels = window_.out_pixels();
+    const size_t patch = kernels::dilated_patch(window_), in_size = window_.in_pixels() * window_.c;
+    float* col = work_.data();
+    for (size_t i = 0; i < n; ++i)
+      for (size_t p0 = 0; p0 < pixels; p0 += kDilatedBlock) {
+        const size_t p1 = std::min(pixels, p0 + kDilatedBlock);
+        kernels::im2col_dilated(window_, p0, p1, x.data() + i * in_size, col);
+        kernels::gemm_nn(p1 - p0, oc, patch, col, patch, kernel_.w.data(), oc, config_.use_bias ? bias_.w.data() : nullptr,
+                         act_.fuse_relu(), false, z.data() + (i * pixels + p0) * oc, oc, col + col_floats());
+      }
+  }
+
+  // dw = sum over images and pixel blocks of col^T dz; dx = col2im(dz w^T) per block.
+  void dilated_backward(const Tensor& x, const Tensor& dz, Tensor* dx) {
+    const size_t n = size_t(x.dim(0)), oc = size_t(config_.filters), pixels = window_.out_pixels();
+    const size_t patch = kernels::dilated_patch(window_), in_size = window_.in_pixels() * window_.c;
+    float* col = work_.data();
+    bool first = true;
+    for (size_t i = 0; i < n; ++i)
+      for (size_t p0 = 0; p0 < pixels; p0 += kDilatedBlock, first = false) {
+        const size_t p1 = std::min(pixels, p0 + kDilatedBlock);
+        kernels::im2col_dilated(window_, p0, p1, x.data() + i * in_size, col);
+        kernels::gemm_tn(patch, oc, p1 - p0, col, patch, dz.data() + (i * pixels + p0) * oc, oc, !first,
+                         kernel_.dw.data(), oc);
+      }
+    if (!dx) return;
+    dx->resize(x.shape());
+    dx->fill(0.f);
+    for (size_t i = 0; i < n; ++i)
+      for (size_t p0 = 0; p0 < pixels; p0 += kDilatedBlock) {
+        const size_t p1 = std::min(pixels, p0 + kDilatedBlock);
+        kernels::gemm(false, true, p1 - p0, patch, oc, dz.data() + (i * pixels + p0) * oc, oc, kernel_.w.data(), oc,
+                      false, col, patch, col + col_floats());
+        kernels::col2im_dilated(window_, p0, p1, col, dx->data() + i * in_size);
+      }
+  }
+
   BiasActivation act_;
+  kernels::WindowGeometry window_{};
+  bool dilated_ = false;
   kernels::ConvGeometry geo_{};
   Param kernel_, bias_;
   Tensor work_;
 };
 
 }  // namespace
+
+kernels::WindowGeometry conv_window(const LayerConfig& c, const Shape& in, const std::string& who) {
+  check(in.size() == 3, who, ": expected an input of shape [height,width,channels], got ", shape_str(in));
+  check((c.stride_h == 1 && c.stride_w == 1) || (c.dilation_h == 1 && c.dilation_w == 1), who, ": strides [",
+        c.stride_h, ",", c.stride_w, "] and dilationRate [", c.dilation_h, ",", c.dilation_w,
+        "] cannot both be above 1 (as in Keras and TF.js)");
+  const kernels::WindowGeometry g = kernels::window_geometry(in[0], in[1], in[2], c.kernel_h, c.kernel_w, c.stride_h,
+                                                             c.stride_w, c.dilation_h, c.dilation_w, c.padding == "same");
+  check(g.oh > 0 && g.ow > 0, who, ": kernel [", c.kernel_h, ",", c.kernel_w, "]",
+        g.span_h() > c.kernel_h || g.span_w() > c.kernel_w
+            ? " dilated by [" + std::to_string(c.dilation_h) + "," + std::to_string(c.dilation_w) + "]" : std::string(),
+        " with 'valid' padding does not fit the input ", shape_str(in));
+  return g;
+}
 
 const LayerDef& conv2d_def() {
   static const LayerDef def = [] {
@@ -92,7 +176,8 @@ const LayerDef& conv2d_def() {
     filters.required = true;
     filters.i1 = &LayerConfig::filters;
     d.options = {filters, pair_option("kernelSize", &LayerConfig::kernel_h, &LayerConfig::kernel_w, true),
-                 pair_option("strides", &LayerConfig::stride_h, &LayerConfig::stride_w, false), padding_option()};
+                 pair_option("strides", &LayerConfig::stride_h, &LayerConfig::stride_w, false), padding_option(),
+                 pair_option("dilationRate", &LayerConfig::dilation_h, &LayerConfig::dilation_w, false)};
     for (const OptionDef& o : weighted_options()) d.options.push_back(o);
     d.weights = [](const LayerConfig& c, const std::vector<Shape>& in) -> std::vector<WeightDef> {
       if (in[0].size() != 3) return {};

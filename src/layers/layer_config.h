@@ -36,11 +36,20 @@ struct LayerConfig {
   float rate = 0.f;
   float stddev = 0.f;
 
-  // zero padding: rows added above and below, columns left and right
-  int pad_h = 1, pad_w = 1;
+  // zero padding / cropping: rows added (removed) above and below, columns left and right
+  std::vector<int> margins = {1, 1, 1, 1};  // top, bottom, left, right
 
-  // the per-sample shape a layer outputs, when it is an option
+  // dilated, depthwise and separable convolution; upsampling
+  int dilation_h = 1, dilation_w = 1;
+  int depth_multiplier = 1;
+  std::string pointwise_initializer = "glorot_uniform";
+  float pointwise_l1 = 0.f, pointwise_l2 = 0.f;
+  int size_h = 2, size_w = 2;
+  std::string interpolation = "nearest";  // nearest | bilinear
+
+  // the per-sample shape a layer outputs, when it is an option (Reshape: one entry may be -1)
   std::vector<int> target_shape;
+  std::vector<int> dims;  // Permute: the input axes (1-based) in output order
 
   // batch_normalization
   float momentum = 0.99f;

@@ -40,7 +40,8 @@ std::string keras_initializer(const std::string& core) {
   return core;
 }
 bool is_initializer(const OptionDef& opt) {
-  return opt.text == &LayerConfig::kernel_initializer || opt.text == &LayerConfig::bias_initializer;
+  return opt.text == &LayerConfig::kernel_initializer || opt.text == &LayerConfig::bias_initializer ||
+         opt.text == &LayerConfig::pointwise_initializer;
 }
 
 void json_string(std::ostringstream& os, const std::string& s) {
@@ -109,7 +110,10 @@ std::string option_problem(const OptionDef& opt, const std::string& shown) {
       return key + " must be an array of 1 to 3 " +
              (size ? std::string("positive integers (below 2^31)")
                    : "integers in [" + num(opt.lo) + ", " + num(opt.hi) + "]") +
-             ", got " + shown;
+             (opt.wildcard ? ", one of which may be -1" : "") + ", got " + shown;
+    case OptionType::Margins:
+      return key + " must be an integer in [" + num(opt.lo) + ", " + num(opt.hi) +
+             "], a pair [height, width] of them or [[top, bottom], [left, right]], got " + shown;
   }
   return key;
 }
@@ -125,7 +129,7 @@ void apply_option(const LayerDef& def, LayerConfig& c, const OptionDef& opt, con
       case OptionType::Pair: return "[" + num(v.a) + "," + num(v.b) + "]";
       case OptionType::Regularizer: return "{l1: " + num(v.a) + ", l2: " + num(v.b) + "}";
       case OptionType::Choice: return "'" + v.text + "'";
-      case OptionType::Shape: {
+      case OptionType::Shape: case OptionType::Margins: {
         std::string s = "[";
         for (size_t i = 0; i < v.list.size(); ++i) s += (i ? "," : "") + num(v.list[i]);
         return s + "]";
@@ -164,8 +168,19 @@ void apply_option(const LayerDef& def, LayerConfig& c, const OptionDef& opt, con
       if (ok) c.*opt.text = value;
       break;
     }
-    case OptionType::Shape:
+    case OptionType::Shape: {
       ok = !v.list.empty() && v.list.size() <= 3;
+      int wildcards = 0;
+      for (double d : v.list) {
+        if (opt.wildcard && d == -1) ++wildcards;
+        else ok &= is_int(d);
+      }
+      ok &= wildcards <= 1;
+      if (ok) c.*opt.dims = std::vector<int>(v.list.begin(), v.list.end());
+      break;
+    }
+    case OptionType::Margins:
+      ok = v.list.size() == 4;
       for (double d : v.list) ok &= is_int(d);
       if (ok) c.*opt.dims = std::vector<int>(v.list.begin(), v.list.end());
       break;
@@ -182,7 +197,7 @@ OptionValue read_option(const LayerConfig& c, const OptionDef& opt) {
     case OptionType::Bool: v.a = c.*opt.flag; break;
     case OptionType::Regularizer: v.a = c.*opt.f1; v.b = c.*opt.f2; break;
     case OptionType::Choice: v.text = is_initializer(opt) ? keras_initializer(c.*opt.text) : c.*opt.text; break;
-    case OptionType::Shape: v.list.assign((c.*opt.dims).begin(), (c.*opt.dims).end()); break;
+    case OptionType::Shape: case OptionType::Margins: v.list.assign((c.*opt.dims).begin(), (c.*opt.dims).end()); break;
   }
   return v;
 }
@@ -232,15 +247,16 @@ std::string layer_defs_json() {
     const LayerConfig dc = default_config(*d);
     bool first = true;
     for (const OptionDef& o : d->options) {
-      static const char* types[] = {"int", "real", "bool", "choice", "pair", "regularizer", "shape"};
+      static const char* types[] = {"int", "real", "bool", "choice", "pair", "regularizer", "shape", "margins"};
       os << (first ? "" : ",") << "{\"key\":";
       first = false;
       json_string(os, o.key);
       os << ",\"type\":\"" << types[int(o.type)] << "\",\"required\":" << (o.required ? "true" : "false")
          << ",\"quietDefault\":" << (o.quiet_default ? "true" : "false");
       if (o.type == OptionType::Int || o.type == OptionType::Real || o.type == OptionType::Pair ||
-          o.type == OptionType::Shape)
+          o.type == OptionType::Shape || o.type == OptionType::Margins)
         os << ",\"min\":" << num(o.lo) << ",\"max\":" << num(o.hi);
+      if (o.wildcard) os << ",\"wildcard\":true";
       if (o.defaults_to) {
         os << ",\"defaultsTo\":";
         json_string(os, o.defaults_to);
@@ -268,6 +284,9 @@ std::string layer_defs_json() {
             os << "]";
             break;
           }
+          case OptionType::Margins:
+            os << "[[" << num(v.list[0]) << "," << num(v.list[1]) << "],[" << num(v.list[2]) << "," << num(v.list[3]) << "]]";
+            break;
         }
       }
       os << "}";
@@ -302,6 +321,13 @@ OptionDef padding_option() {
   OptionDef o{"padding", OptionType::Choice};
   o.choices = {"valid", "same"};
   o.text = &LayerConfig::padding;
+  return o;
+}
+
+OptionDef margins_option(const char* key, bool required) {
+  OptionDef o{key, OptionType::Margins, 0, 1 << 20};
+  o.required = required;
+  o.dims = &LayerConfig::margins;
   return o;
 }
 

@@ -33,13 +33,14 @@ enum class OptionType {
   Pair,         // an integer in [lo, hi] or a pair of them: [height, width]
   Regularizer,  // {className: 'L1L2', config: {l1, l2}} or null: two reals
   Shape,        // an array of 1 to 3 integers in [lo, hi] (a per-sample shape)
+  Margins,      // an integer in [lo, hi], [h, w] of them or [[top, bottom], [left, right]]: 4 ints
 };
 
 // A value on its way in or out: from JavaScript, from a model file, or read from a LayerConfig.
 struct OptionValue {
   double a = 0, b = 0;  // Int, Real, Bool (0/1); Pair (a, b); Regularizer (l1, l2)
   std::string text;     // Choice
-  std::vector<double> list;  // Shape
+  std::vector<double> list;  // Shape; Margins (top, bottom, left, right)
   std::string shown;    // how the caller wrote it, for messages (JSON from JavaScript); else a number
 };
 
@@ -58,7 +59,9 @@ struct OptionDef {
   float LayerConfig::*f2 = nullptr;
   bool LayerConfig::*flag = nullptr;
   std::string LayerConfig::*text = nullptr;
-  std::vector<int> LayerConfig::*dims = nullptr;  // Shape
+  std::vector<int> LayerConfig::*dims = nullptr;  // Shape, Margins
+  // A Shape one of whose entries may be -1: "whatever size the input leaves" (Reshape).
+  bool wildcard = false;
   // A Pair whose value 0 means "the value of this other option" (pooling strides = pool size).
   const char* defaults_to = nullptr;
   // Left out of a layer's JavaScript config when it has its default value (useBias, regularizers).
@@ -115,5 +118,6 @@ std::string layer_defs_json();
 std::vector<OptionDef> weighted_options();  // activation, useBias, initializers, regularizers
 OptionDef pair_option(const char* key, int LayerConfig::*h, int LayerConfig::*w, bool required);
 OptionDef padding_option();
+OptionDef margins_option(const char* key, bool required);
 
 }  // namespace wasmcnn

@@ -20,7 +20,15 @@
   WASMCNN_LAYER(batch_normalization_def)   \
   WASMCNN_LAYER(add_def)                   \
   WASMCNN_LAYER(zero_padding2d_def)        \
-  WASMCNN_LAYER(reshape_def)
+  WASMCNN_LAYER(reshape_def)               \
+  /* spatial and convolution layers (#14) */ \
+  WASMCNN_LAYER(depthwise_conv2d_def)      \
+  WASMCNN_LAYER(separable_conv2d_def)      \
+  WASMCNN_LAYER(global_max_pooling2d_def)  \
+  WASMCNN_LAYER(cropping2d_def)            \
+  WASMCNN_LAYER(up_sampling2d_def)         \
+  WASMCNN_LAYER(conv2d_transpose_def)      \
+  WASMCNN_LAYER(permute_def)
 
 namespace wasmcnn {
 #define WASMCNN_LAYER(def) const LayerDef& def();

@@ -1,53 +1,56 @@
-// ZeroPadding2D: [h, w, c] -> [h + 2 ph, w + 2 pw, c], the image framed by zeros (Keras' symmetric
-// form, padding = p or [ph, pw]).
-#include <cstring>
-
+// ZeroPadding2D and Cropping2D, each other's adjoint: [h, w, c] framed by zeros, or with a frame
+// cut off. Margins as Keras writes them: p, [h, w] (symmetric) or [[top, bottom], [left, right]].
 #include "core/check.h"
+#include "kernels/copy_ops.h"
 #include "layers/layer.h"
 #include "layers/layer_def.h"
 
 namespace wasmcnn {
 namespace {
 
-class ZeroPadding2D final : public Layer {
+// pad: the output is the input framed (ZeroPadding2D); else the input is the output framed (Cropping2D).
+class Margins2D final : public Layer {
  public:
-  using Layer::Layer;
+  Margins2D(const LayerConfig& config, bool pad) : Layer(config), pad_(pad) {}
 
   Shape build(const Shape& in) override {
     check(in.size() == 3, who(), ": expected an input of shape [height,width,channels], got ", shape_str(in));
-    h_ = in[0];
-    w_ = in[1];
-    c_ = in[2];
-    oh_ = h_ + 2 * config_.pad_h;
-    ow_ = w_ + 2 * config_.pad_w;
-    return {oh_, ow_, c_};
+    const std::vector<int>& m = config_.margins;
+    if (pad_) {
+      big_ = {in[0] + m[0] + m[1], in[1] + m[2] + m[3], in[2], m[0], m[1], m[2], m[3]};
+      return {big_.h, big_.w, in[2]};
+    }
+    big_ = {in[0], in[1], in[2], m[0], m[1], m[2], m[3]};
+    check(big_.small_h() > 0 && big_.small_w() > 0, who(), ": cropping [[", m[0], ",", m[1], "],[", m[2], ",", m[3],
+          "]] leaves nothing of the input ", shape_str(in));
+    return {big_.small_h(), big_.small_w(), in[2]};
   }
 
   void forward(const Tensor& x, Tensor& y, Context&) override {
-    const int n = x.dim(0);
-    y.resize({n, oh_, ow_, c_});
-    y.fill(0.f);
-    for (int i = 0; i < n; ++i)
-      for (int r = 0; r < h_; ++r) std::memcpy(y.data() + outer(i, r), x.data() + inner(i, r), row_bytes());
+    const size_t n = size_t(x.dim(0));
+    if (pad_) {
+      y.resize({int(n), big_.h, big_.w, big_.c});
+      kernels::pad2d(big_, 0, n, x.data(), y.data());
+    } else {
+      y.resize({int(n), big_.small_h(), big_.small_w(), big_.c});
+      kernels::crop2d(big_, 0, n, x.data(), y.data());
+    }
   }
 
-  // The frame's gradient is dropped: dx is dy without it.
+  // Padding's gradient drops the frame; cropping's puts zeros where the frame was.
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
     if (!dx) return;
     dx->resize(x.shape());
-    for (int i = 0; i < x.dim(0); ++i)
-      for (int r = 0; r < h_; ++r) std::memcpy(dx->data() + inner(i, r), dy.data() + outer(i, r), row_bytes());
+    const size_t n = size_t(x.dim(0));
+    if (pad_)
+      kernels::crop2d(big_, 0, n, dy.data(), dx->data());
+    else
+      kernels::pad2d(big_, 0, n, dy.data(), dx->data());
   }
 
  private:
-  // Where row r of image i starts in the unpadded tensor and in the padded one.
-  size_t inner(int i, int r) const { return (size_t(i) * h_ + r) * w_ * c_; }
-  size_t outer(int i, int r) const {
-    return ((size_t(i) * oh_ + r + config_.pad_h) * ow_ + config_.pad_w) * c_;
-  }
-  size_t row_bytes() const { return size_t(w_) * c_ * sizeof(float); }
-
-  int h_ = 0, w_ = 0, c_ = 0, oh_ = 0, ow_ = 0;
+  bool pad_;
+  kernels::Margins big_{};
 };
 
 }  // namespace
@@ -55,11 +58,18 @@ class ZeroPadding2D final : public Layer {
 const LayerDef& zero_padding2d_def() {
   static const LayerDef def = [] {
     LayerDef d{"zero_padding2d", "ZeroPadding2D", "zeroPadding2d"};
-    OptionDef padding = pair_option("padding", &LayerConfig::pad_h, &LayerConfig::pad_w, false);
-    padding.lo = 0;
-    padding.hi = 1 << 20;
-    d.options = {padding};
-    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<ZeroPadding2D>(c); };
+    d.options = {margins_option("padding", false)};
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Margins2D>(c, true); };
+    return d;
+  }();
+  return def;
+}
+
+const LayerDef& cropping2d_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"cropping2d", "Cropping2D", "cropping2d"};
+    d.options = {margins_option("cropping", true)};
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Margins2D>(c, false); };
     return d;
   }();
   return def;

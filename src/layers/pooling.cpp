@@ -1,4 +1,5 @@
-// MaxPooling2D, AveragePooling2D, SumPooling2D and GlobalAveragePooling2D over NHWC.
+// MaxPooling2D, AveragePooling2D, SumPooling2D, GlobalAveragePooling2D and GlobalMaxPooling2D over NHWC.
+#include <algorithm>
 #include <cstring>
 
 #include "core/check.h"
@@ -77,10 +78,11 @@ class Pool2D final : public Layer {
   bool have_argmax_ = false;
 };
 
-// [h, w, c] -> [c], the mean over all pixels of each channel.
-class GlobalAveragePooling2D final : public Layer {
+// [h, w, c] -> [c], the mean (or the maximum) over all pixels of each channel. Max: the gradient
+// goes to the first pixel holding the maximum, found again from x in backward.
+class GlobalPool2D final : public Layer {
  public:
-  using Layer::Layer;
+  GlobalPool2D(const LayerConfig& config, bool max) : Layer(config), max_(max) {}
   Shape build(const Shape& in) override {
     check(in.size() == 3, who(), ": expected an input of shape [height,width,channels], got ", shape_str(in));
     check(in[0] > 0 && in[1] > 0, who(), ": input ", shape_str(in), " has no pixels");
@@ -95,6 +97,12 @@ class GlobalAveragePooling2D final : public Layer {
     for (int i = 0; i < n; ++i) {
       float* yi = y.data() + size_t(i) * c_;
       const float* xi = x.data() + size_t(i) * pixels_ * c_;
+      if (max_) {
+        std::memcpy(yi, xi, size_t(c_) * sizeof(float));
+        for (int p = 1; p < pixels_; ++p)
+          for (int ch = 0; ch < c_; ++ch) yi[ch] = std::max(yi[ch], xi[size_t(p) * c_ + ch]);
+        continue;
+      }
       std::memset(yi, 0, size_t(c_) * sizeof(float));
       for (int p = 0; p < pixels_; ++p)
         for (int ch = 0; ch < c_; ++ch) yi[ch] += xi[size_t(p) * c_ + ch];
@@ -106,14 +114,30 @@ class GlobalAveragePooling2D final : public Layer {
     const int n = x.dim(0);
     dx->resize(x.shape());
     const float s = 1.f / float(pixels_);
-    for (int i = 0; i < n; ++i)
-      for (int p = 0; p < pixels_; ++p)
+    if (!max_) {
+      for (int i = 0; i < n; ++i)
+        for (int p = 0; p < pixels_; ++p)
+          for (int ch = 0; ch < c_; ++ch)
+            (*dx)[(size_t(i) * pixels_ + p) * c_ + ch] = s * dy[size_t(i) * c_ + ch];
+      return;
+    }
+    dx->fill(0.f);
+    argmax_.resize(size_t(c_));
+    for (int i = 0; i < n; ++i) {
+      const float* xi = x.data() + size_t(i) * pixels_ * c_;
+      std::fill(argmax_.begin(), argmax_.end(), 0);
+      for (int p = 1; p < pixels_; ++p)
         for (int ch = 0; ch < c_; ++ch)
-          (*dx)[(size_t(i) * pixels_ + p) * c_ + ch] = s * dy[size_t(i) * c_ + ch];
+          if (xi[size_t(p) * c_ + ch] > xi[size_t(argmax_[ch]) * c_ + ch]) argmax_[ch] = p;
+      for (int ch = 0; ch < c_; ++ch)
+        (*dx)[(size_t(i) * pixels_ + argmax_[ch]) * c_ + ch] = dy[size_t(i) * c_ + ch];
+    }
   }
 
  private:
+  bool max_;
   int pixels_ = 0, c_ = 0;
+  std::vector<int> argmax_;
 };
 
 }  // namespace
@@ -158,7 +182,15 @@ const LayerDef& sum_pooling2d_def() {
 const LayerDef& global_average_pooling2d_def() {
   static const LayerDef def = [] {
     LayerDef d{"global_average_pooling2d", "GlobalAveragePooling2D", "globalAveragePooling2d"};
-    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<GlobalAveragePooling2D>(c); };
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<GlobalPool2D>(c, false); };
+    return d;
+  }();
+  return def;
+}
+const LayerDef& global_max_pooling2d_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"global_max_pooling2d", "GlobalMaxPooling2D", "globalMaxPooling2d"};
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<GlobalPool2D>(c, true); };
     return d;
   }();
   return def;

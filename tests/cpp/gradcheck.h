@@ -73,6 +73,13 @@ inline double act_d3(const std::string& act) {
   return 0.0;  // linear, relu
 }
 
+// Kinds whose config.activation is applied to their output.
+inline bool activated(const std::string& type) {
+  for (const char* t : {"conv2d", "dense", "activation", "depthwise_conv2d", "separable_conv2d", "conv2d_transpose"})
+    if (type == t) return true;
+  return false;
+}
+
 class LayerProbe {
  public:
   LayerProbe(const LayerConfig& config, const Shape& sample, int batch, const GradCheckOptions& opt)
@@ -89,17 +96,22 @@ class LayerProbe {
     batch_norm_ = config.type == "batch_normalization";
     if (!batch_norm_) {
       LayerConfig twin = config;  // the same sums over absolute values, without the nonlinearity
-      if (twin.type == "conv2d" || twin.type == "dense" || twin.type == "activation") twin.activation = "linear";
+      if (activated(twin.type)) twin.activation = "linear";
       if (twin.type == "gaussian_noise") twin.stddev = 0.f;
       twin_ = make_layer(twin);
       twin_->build(sample);
     }
-    const bool activated = config.type == "conv2d" || config.type == "dense" || config.type == "activation";
-    const std::string act = activated ? config.activation : "linear";
+    const std::string act = activated(config.type) ? config.activation : "linear";
     d3_ = act_d3(act);
     relu_ = act == "relu";
     cols_ = act == "softmax" ? size_t(out.back()) : 0;
-    if (config.type == "conv2d") k_ = double(config.kernel_h) * config.kernel_w * sample[2] + 1;
+    const double taps = double(config.kernel_h) * config.kernel_w;
+    if (config.type == "conv2d") k_ = taps * sample[2] + 1;
+    else if (config.type == "depthwise_conv2d") k_ = taps + 1;
+    // the depthwise sums' errors pass through the pointwise one: the two counts add up
+    else if (config.type == "separable_conv2d") k_ = taps + double(sample[2]) * config.depth_multiplier + 1;
+    else if (config.type == "conv2d_transpose") k_ = taps * sample[2] + 1;
+    else if (config.type == "up_sampling2d") k_ = 8;  // two lerps per axis, each a few roundings
     else if (config.type == "dense") k_ = double(sample[0]) + 1;
     else if (config.type == "average_pooling2d" || config.type == "sum_pooling2d") k_ = double(config.pool_h) * config.pool_w + 1;
     else if (config.type == "global_average_pooling2d") k_ = double(sample[0]) * sample[1] + 1;

@@ -28,7 +28,9 @@ LayerConfig minimal(const LayerDef& def) {
     OptionValue v;
     v.a = v.b = o.type == OptionType::Real ? std::min(o.lo + 0.25, o.hi) : std::max(o.lo, 2.0);
     if (o.type == OptionType::Choice) v.text = o.choices.back();
-    if (o.type == OptionType::Shape) v.list = {8};  // fits the flat input [8] below
+    // fits the flat input [8] below (a Shape of axes, Permute's, takes the first axis)
+    if (o.type == OptionType::Shape) v.list = {o.hi >= 8 ? 8.0 : o.lo};
+    if (o.type == OptionType::Margins) v.list = {1, 0, 0, 1};
     apply_option(def, c, o, v);
   }
   return c;

@@ -197,11 +197,12 @@ struct Enc {
       pair("biasRegularizer", c.bias_l1, c.bias_l2);
     };
     if (keras == "Conv2D") {
-      u32(10);
+      u32(11);
       number("filters", c.filters);
       pair("kernelSize", c.kernel_h, c.kernel_w);
       pair("strides", c.stride_h, c.stride_w);
       text("padding", c.padding);
+      pair("dilationRate", c.dilation_h, c.dilation_w);
       weighted();
     } else if (keras == "Dense") {
       u32(7);

@@ -15,14 +15,14 @@ function required(kind) {
   const config = {};
   for (const o of kind.options.filter((x) => x.required)) {
     const values = { int: () => 2, real: () => Math.min(o.min + 0.25, o.max), choice: () => o.choices.at(-1),
-      pair: () => 2, shape: () => [8] };
+      pair: () => 2, shape: () => [o.max >= 8 ? 8 : o.min], margins: () => 1 };
     config[o.key] = values[o.type]();
   }
   return config;
 }
 
 function bad(o) {
-  return { int: 0, real: -1, bool: 'no', choice: 'no-such-choice', pair: [1, 2, 3], regularizer: 'l2', shape: [] }[o.type];
+  return { int: 0, real: -1, bool: 'no', choice: 'no-such-choice', pair: [1, 2, 3], regularizer: 'l2', shape: [], margins: [1, 2, 3] }[o.type];
 }
 
 test('layerDefs() lists every kind with a factory', () => {

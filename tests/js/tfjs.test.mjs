@@ -426,7 +426,7 @@ test('import: unsupported layers and options are refused, naming the layer and t
   const cases = [
     [(l) => l.splice(9, 0, { class_name: 'LSTM', config: { name: 'lstm_1', units: 8 } }), /layer 'lstm_1' \(LSTM\): layer class 'LSTM' is not supported/],
     [(l) => { l[0].config.data_format = 'channels_first'; }, new RegExp(`layer '${conv}' \\(Conv2D\\): data_format "channels_first" is not supported`)],
-    [(l) => { l[0].config.dilation_rate = [2, 2]; }, new RegExp(`layer '${conv}' \\(Conv2D\\): dilation_rate \\[2,2\\] is not supported`)],
+    [(l) => { l[0].config.dilation_rate = [2, 2]; l[0].config.strides = [2, 2]; }, /strides \[2,2\] and dilationRate \[2,2\] cannot both be above 1/],
     [(l) => { l[9].config.activation = 'elu'; }, new RegExp(`layer '${dense}' \\(Dense\\): activation "elu" is not supported`)],
     [(l) => { l[3].config.padding = 'causal'; }, /\(Conv2D\): padding "causal" is not supported/],
     [(l) => { l[1].config.axis = 1; }, /\(BatchNormalization\): axis 1 is not supported/],

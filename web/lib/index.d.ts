@@ -221,6 +221,8 @@ export interface Conv2DOptions extends WeightedLayerOptions {
   strides?: Size2;
   /** Default 'valid'. */
   padding?: Padding;
+  /** Spacing of the kernel's taps (atrous convolution); default 1. Strides and dilationRate cannot both be above 1. */
+  dilationRate?: Size2;
 }
 
 /** Options of {@link layers.dense}: a fully connected layer on a flat input [features] (kernel [in, units]). */
@@ -269,22 +271,86 @@ export interface GaussianNoiseOptions extends LayerOptions {
   stddev: number;
 }
 
+/** Margins: p or [h, w] (symmetric), or [[top, bottom], [left, right]]; integers >= 0. */
+export type Margins2D = number | [number, number] | [[number, number], [number, number]];
+
 /** Options of {@link layers.zeroPadding2d}. */
 export interface ZeroPadding2DOptions extends LayerOptions {
-  /** Rows added above and below, columns left and right: p or [ph, pw] (symmetric), >= 0. Default 1. */
-  padding?: number | [number, number];
+  /** Rows added above and below, columns left and right. Default 1. */
+  padding?: Margins2D;
 }
 
 /** Options of {@link layers.reshape}. */
 export interface ReshapeOptions extends LayerOptions {
-  /** The per-sample output shape, 1 to 3 positive integers holding as many values as the input. Required. */
+  /** The per-sample output shape, 1 to 3 positive integers holding as many values as the input; one may be -1 (what the input leaves). Required. */
   targetShape: number[];
+}
+
+/** Options of {@link layers.depthwiseConv2d}: one kernel per input channel (depthwise_kernel [kh, kw, c, depthMultiplier]). */
+export interface DepthwiseConv2DOptions extends Omit<WeightedLayerOptions, 'kernelInitializer' | 'kernelRegularizer'> {
+  /** Kernel height and width. Required. */
+  kernelSize: Size2;
+  /** Output channels per input channel; default 1. */
+  depthMultiplier?: number;
+  /** Default 1. */
+  strides?: Size2;
+  /** Default 'valid'. */
+  padding?: Padding;
+  /** Spacing of the kernel's taps; default 1. Strides and dilationRate cannot both be above 1. */
+  dilationRate?: Size2;
+  /** Default 'glorotUniform'. */
+  depthwiseInitializer?: InitializerName;
+  /** Penalty on the depthwise kernel, from {@link regularizers}. */
+  depthwiseRegularizer?: Regularizer | null;
+}
+
+/** Options of {@link layers.separableConv2d}: a depthwise convolution, then a 1x1 one to `filters` channels. */
+export interface SeparableConv2DOptions extends DepthwiseConv2DOptions {
+  /** Number of output channels. Required. */
+  filters: number;
+  /** Default 'glorotUniform'. */
+  pointwiseInitializer?: InitializerName;
+  /** Penalty on the pointwise kernel, from {@link regularizers}. */
+  pointwiseRegularizer?: Regularizer | null;
+}
+
+/** Options of {@link layers.cropping2d}. */
+export interface Cropping2DOptions extends LayerOptions {
+  /** Rows removed above and below, columns left and right. Required. */
+  cropping: Margins2D;
+}
+
+/** Options of {@link layers.conv2dTranspose}: the adjoint of a conv2d (kernel [kh, kw, filters, ic], as TF.js). */
+export interface Conv2DTransposeOptions extends WeightedLayerOptions {
+  /** Number of output channels. Required. */
+  filters: number;
+  /** Kernel height and width. Required. */
+  kernelSize: Size2;
+  /** Default 1. Output size: in * strides ('same') or in * strides + max(kernelSize - strides, 0) ('valid'). */
+  strides?: Size2;
+  /** Default 'valid'. */
+  padding?: Padding;
+}
+
+/** Options of {@link layers.permute}. */
+export interface PermuteOptions extends LayerOptions {
+  /** The input axes in output order, 1-based (the batch axis is not counted), e.g. [2, 1, 3]. Required. */
+  dims: number[];
+}
+
+/** Options of {@link layers.upSampling2d}. */
+export interface UpSampling2DOptions extends LayerOptions {
+  /** Row and column factors; default 2. */
+  size?: Size2;
+  /** 'nearest' (repeat, the default) or 'bilinear' (TF.js' sampling: corners aligned at the top left). */
+  interpolation?: 'nearest' | 'bilinear';
 }
 
 /** The Keras class names of the layers wasmcnn implements. */
 export type LayerClassName =
   | 'Conv2D' | 'Dense' | 'Flatten' | 'Activation' | 'MaxPooling2D' | 'AveragePooling2D' | 'SumPooling2D'
-  | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise' | 'Add' | 'ZeroPadding2D' | 'Reshape';
+  | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise' | 'Add' | 'ZeroPadding2D' | 'Reshape'
+  | 'DepthwiseConv2D' | 'SeparableConv2D' | 'GlobalMaxPooling2D' | 'Cropping2D' | 'UpSampling2D' | 'Conv2DTranspose' | 'Permute';
 
 /**
  * A layer spec: a plain, JSON-safe record `{ className, config }` with Keras' class name and camelCase
@@ -333,10 +399,24 @@ export const layers: {
    * so adding it there throws "add 'add_1': takes two or more inputs, got 1 ...".
    */
   add(options?: LayerOptions): LayerSpec<'Add', LayerOptions>;
-  /** Frames each image with zeros: [h, w, c] -> [h + 2 ph, w + 2 pw, c]. */
+  /** Frames each image with zeros: [h, w, c] -> [h + top + bottom, w + left + right, c]. */
   zeroPadding2d(options?: ZeroPadding2DOptions): LayerSpec<'ZeroPadding2D', ZeroPadding2DOptions>;
   /** The same values in another per-sample shape, e.g. [784] -> [28, 28, 1]. */
   reshape(options: ReshapeOptions): LayerSpec<'Reshape', ReshapeOptions>;
+  /** Depthwise 2-D convolution: [h, w, c] -> [h', w', c * depthMultiplier]. */
+  depthwiseConv2d(options: DepthwiseConv2DOptions): LayerSpec<'DepthwiseConv2D', DepthwiseConv2DOptions>;
+  /** Depthwise-separable 2-D convolution: [h, w, c] -> [h', w', filters] (weights depthwise_kernel, pointwise_kernel, bias). */
+  separableConv2d(options: SeparableConv2DOptions): LayerSpec<'SeparableConv2D', SeparableConv2DOptions>;
+  /** Maximum over height and width: [h, w, c] -> [c]. */
+  globalMaxPooling2d(options?: LayerOptions): LayerSpec<'GlobalMaxPooling2D', LayerOptions>;
+  /** Cuts a frame off each image: [h, w, c] -> [h - top - bottom, w - left - right, c]. */
+  cropping2d(options: Cropping2DOptions): LayerSpec<'Cropping2D', Cropping2DOptions>;
+  /** Enlarges each image: [h, w, c] -> [h * size[0], w * size[1], c]. */
+  upSampling2d(options?: UpSampling2DOptions): LayerSpec<'UpSampling2D', UpSampling2DOptions>;
+  /** Transposed ("fractionally strided") convolution: [h, w, ic] -> [h', w', filters]. */
+  conv2dTranspose(options: Conv2DTransposeOptions): LayerSpec<'Conv2DTranspose', Conv2DTransposeOptions>;
+  /** Reorders the per-sample axes: [h, w, c] with dims [3, 1, 2] -> [c, h, w]. */
+  permute(options: PermuteOptions): LayerSpec<'Permute', PermuteOptions>;
 };
 
 /** Weight penalties for {@link WeightedLayerOptions.kernelRegularizer} / `biasRegularizer`. Coefficients are finite and >= 0. */

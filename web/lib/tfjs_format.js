@@ -26,8 +26,8 @@ const namedInitializer = (flat) => Object.keys(layerDefs().initializers).find((k
 const nulls = (...keys) => Object.fromEntries(keys.map((k) => [k, null]));
 const channelsLast = { fixed: { data_format: 'channels_last' }, accept: {} };
 const TFJS = {
-  Conv2D: { fixed: { data_format: 'channels_last', dilation_rate: [1, 1], ...nulls('activity_regularizer', 'kernel_constraint', 'bias_constraint') },
-    accept: { dilationRate: [1], groups: [1] } },
+  Conv2D: { fixed: { data_format: 'channels_last', ...nulls('activity_regularizer', 'kernel_constraint', 'bias_constraint') },
+    accept: { groups: [1] } },
   Dense: { fixed: nulls('activity_regularizer', 'kernel_constraint', 'bias_constraint'), accept: {} },
   MaxPooling2D: channelsLast,
   AveragePooling2D: channelsLast,
@@ -37,6 +37,19 @@ const TFJS = {
   Dropout: { fixed: { noise_shape: null, seed: null }, accept: {} },
   GaussianNoise: { fixed: {}, accept: {} },
   BatchNormalization: { fixed: {}, accept: { renorm: [false] } },
+  // spatial and convolution layers (#14)
+  DepthwiseConv2D: { fixed: { data_format: 'channels_last', ...nulls('activity_regularizer', 'depthwise_constraint', 'bias_constraint') },
+    accept: {} },
+  SeparableConv2D: { fixed: { data_format: 'channels_last',
+    ...nulls('activity_regularizer', 'depthwise_constraint', 'pointwise_constraint', 'bias_constraint') }, accept: {} },
+  GlobalMaxPooling2D: { fixed: { data_format: 'channels_last' }, accept: { keepdims: [false] } },
+  ZeroPadding2D: channelsLast,
+  Cropping2D: channelsLast,
+  UpSampling2D: channelsLast,
+  Reshape: { fixed: {}, accept: {} },
+  Conv2DTranspose: { fixed: { data_format: 'channels_last', dilation_rate: [1, 1], ...nulls('activity_regularizer', 'kernel_constraint', 'bias_constraint') },
+    accept: { dilationRate: [1] } },
+  Permute: { fixed: {}, accept: {} },
 };
 // Keras layers that are one of ours with fixed options: class -> [our class, config, accepted options].
 const ALIASES = {
@@ -64,17 +77,25 @@ function kerasInitializer(name) {
   return { class_name: 'VarianceScaling', config: { scale, mode, distribution, seed: null } };
 }
 
+// Margins as TF.js writes them: [[top, bottom], [left, right]].
+const kerasMargins = (m) => (typeof m === 'number' ? [[m, m], [m, m]] : typeof m[0] === 'number' ? [[m[0], m[0]], [m[1], m[1]]] : m);
+
 const kerasRegularizer = (r) => (r ? { class_name: 'L1L2', config: { l1: f32(r.config.l1), l2: f32(r.config.l2) } } : null);
 
 function kerasLayer({ className, config: c }, inputShape) {
   const def = layerDefs().byClass[className];
   if (!def || !TFJS[className]) throw new Error(`tfjs export: layer '${c.name}' (${className}) has no TensorFlow.js equivalent`);
+  const rate = [c.dilationRate ?? 1].flat();
+  if (className === 'DepthwiseConv2D' && rate.some((d) => d !== 1)) {
+    throw new Error(`tfjs export: layer '${c.name}' (DepthwiseConv2D): dilationRate ${JSON.stringify(c.dilationRate)} would be ` +
+      "ignored by TF.js 4.22's DepthwiseConv2D, which computes without dilation (a SeparableConv2D or Conv2D honours it)");
+  }
   const out = { name: c.name, trainable: c.trainable ?? true };
   if (className === 'BatchNormalization') out.axis = -1;
   for (const o of def.options) {
     const v = c[o.key] ?? o.default ?? null;
     out[snake(o.key)] = o.type === 'real' ? f32(v) : o.type === 'regularizer' ? kerasRegularizer(v)
-      : o.key.endsWith('Initializer') ? kerasInitializer(v) : v;
+      : o.key.endsWith('Initializer') ? kerasInitializer(v) : o.type === 'margins' ? kerasMargins(v) : v;
   }
   Object.assign(out, TFJS[className].fixed);
   if (className === 'BatchNormalization') {
@@ -137,7 +158,7 @@ export function toTfjsArtifacts(model) {
 
 // Options that only steer training from scratch (initial values, constraints, extra penalties):
 // dropped on import, listed in model.metadata.tfjs.dropped when set.
-const TRAINING_ONLY = ['kernelConstraint', 'biasConstraint', 'betaConstraint', 'gammaConstraint', 'activityRegularizer',
+const TRAINING_ONLY = ['kernelConstraint', 'biasConstraint', 'depthwiseConstraint', 'pointwiseConstraint', 'betaConstraint', 'gammaConstraint', 'activityRegularizer',
   'betaRegularizer', 'gammaRegularizer', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer',
   'movingVarianceInitializer', 'noiseShape', 'seed'];
 // Options that are fine when unset, null or false (Keras 3 and tf.keras additions).
@@ -227,6 +248,7 @@ function importLayer(record, index, dropped) {
     if (o.type === 'regularizer') c[o.key] = importRegularizer(r, o.key);
     else if (o.key.endsWith('Initializer')) c[o.key] = importInitializer(r, o.key, dropped);
     else if (o.type === 'choice') c[o.key] = r.only(o.key, ...o.choices) ?? undefined;
+    else if (o.wildcard) c[o.key] = r.get(o.key)?.map?.((d) => d ?? -1) ?? r.get(o.key); // TF.js writes Reshape's -1 as null
     else c[o.key] = r.get(o.key);
   }
   if (className === 'BatchNormalization') {
@@ -412,6 +434,23 @@ export function fromTfjsArtifacts(artifacts) {
   const ours = artifacts.userDefinedMetadata?.wasmcnn;
   const dropped = [];
   const specs = layers.map(({ rec, index }) => importLayer(rec, index, dropped));
+  // TF.js 4.22's SeparableConv2D.getConfig() leaves out depth_multiplier: its depthwise kernel's
+  // last dimension says what it is.
+  for (const s of specs) {
+    if (s.className !== 'SeparableConv2D' || s.config.depthMultiplier !== undefined) continue;
+    const kernel = (artifacts.weightSpecs ?? []).find((w) => w.name.replace(/:\d+$/, '').endsWith(`${s.config.name}/depthwise_kernel`));
+    if (kernel?.shape?.length === 4) s.config.depthMultiplier = kernel.shape[3];
+  }
+  // TF.js 4.22's DepthwiseConv2D ignores dilation_rate (in its output shape and its call): a model it
+  // wrote computes without dilation, so it is imported that way and says so. A Keras model
+  // (tensorflowjs_converter sets convertedBy) keeps its rate, as Keras computes it.
+  const byTfjsLayers = !artifacts.convertedBy && /tfjs-layers/i.test(String(artifacts.generatedBy ?? ''));
+  for (const s of specs) {
+    const rate = [s.config.dilationRate ?? 1].flat();
+    if (s.className !== 'DepthwiseConv2D' || !byTfjsLayers || rate.every((d) => d === 1)) continue;
+    dropped.push(`${s.config.name}: dilation_rate ${JSON.stringify(s.config.dilationRate)} (TF.js' DepthwiseConv2D ignores it)`);
+    delete s.config.dilationRate;
+  }
   const axes = specs.map((s) => {
     const { axis, ...config } = s.config;
     s.config = config;
