@@ -285,7 +285,7 @@ void read_options(Reader& r, const LayerDef& def, LayerConfig& c) {
       case kTagBool: v.a = r.boolean(o->key); break;
       case kTagText: v.text = r.str(o->key); break;
       case kTagShape: {
-        const Shape s = r.shape(o->key, 1, 3);
+        const Shape s = r.shape(o->key, o->nullable ? 0 : 1, 3);
         v.list.assign(s.begin(), s.end());
         break;
       }

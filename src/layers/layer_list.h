@@ -20,7 +20,20 @@
   WASMCNN_LAYER(batch_normalization_def)   \
   WASMCNN_LAYER(add_def)                   \
   WASMCNN_LAYER(zero_padding2d_def)        \
-  WASMCNN_LAYER(reshape_def)
+  WASMCNN_LAYER(reshape_def)               \
+  WASMCNN_LAYER(re_lu_def)                 \
+  WASMCNN_LAYER(leaky_re_lu_def)           \
+  WASMCNN_LAYER(elu_def)                   \
+  WASMCNN_LAYER(p_re_lu_def)               \
+  WASMCNN_LAYER(softmax_def)               \
+  WASMCNN_LAYER(spatial_dropout2d_def)     \
+  WASMCNN_LAYER(gaussian_dropout_def)      \
+  WASMCNN_LAYER(subtract_def)              \
+  WASMCNN_LAYER(multiply_def)              \
+  WASMCNN_LAYER(average_def)               \
+  WASMCNN_LAYER(maximum_def)               \
+  WASMCNN_LAYER(minimum_def)               \
+  WASMCNN_LAYER(concatenate_def)
 
 namespace wasmcnn {
 #define WASMCNN_LAYER(def) const LayerDef& def();

@@ -22,7 +22,9 @@ const namedInitializer = (flat) => Object.keys(layerDefs().initializers).find((k
 
 // What TF.js and Keras write around a kind's own options (which come from the core's layer
 // definitions): `fixed` keys written on export, `accept` keys whose only supported values are
-// listed, checked on import. A kind without an entry has no TF.js equivalent (SumPooling2D).
+// listed, checked on import; `only` options of ours that TF.js computes only at the listed values
+// and `lacks` options it does not have (left out): export refuses any other value (than the
+// default, for `lacks`). A kind without an entry has no TF.js equivalent (SumPooling2D, SpatialDropout2D).
 const nulls = (...keys) => Object.fromEntries(keys.map((k) => [k, null]));
 const channelsLast = { fixed: { data_format: 'channels_last' }, accept: {} };
 const TFJS = {
@@ -37,12 +39,18 @@ const TFJS = {
   Dropout: { fixed: { noise_shape: null, seed: null }, accept: {} },
   GaussianNoise: { fixed: {}, accept: {} },
   BatchNormalization: { fixed: {}, accept: { renorm: [false] } },
+  ReLU: { fixed: {}, accept: {}, lacks: ['negativeSlope', 'threshold'] },
+  LeakyReLU: { fixed: {}, accept: {} },
+  ELU: { fixed: {}, accept: {}, only: { alpha: [1] } },
+  PReLU: { fixed: nulls('alpha_regularizer', 'alpha_constraint'), accept: {} },
+  Softmax: { fixed: {}, accept: {} },
+  GaussianDropout: { fixed: {}, accept: {} },
+  ...Object.fromEntries(['Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'].map((k) => [k, { fixed: {}, accept: {} }])),
 };
-// Keras layers that are one of ours with fixed options: class -> [our class, config, accepted options].
-const ALIASES = {
-  ReLU: ['Activation', { activation: 'relu' }, { maxValue: [null], negativeSlope: [0], threshold: [0] }],
-  Softmax: ['Activation', { activation: 'softmax' }, { axis: [-1] }],
-};
+// Activation names as TF.js writes them (it snake-cases 'hardSigmoid'; Keras' 'silu' is its 'swish'),
+// and back. Keras 3's 'hard_sigmoid' is another function (relu6(x + 3) / 6): not told apart here.
+const TFJS_ACTIVATION = { silu: 'swish', hardSigmoid: 'hard_sigmoid' };
+const FROM_TFJS_ACTIVATION = { hard_sigmoid: 'hardSigmoid' };
 
 /** The shortest decimal that reads back as the same float32 (the core stores options as float). */
 function f32(x) {
@@ -71,10 +79,17 @@ function kerasLayer({ className, config: c }, inputShape) {
   if (!def || !TFJS[className]) throw new Error(`tfjs export: layer '${c.name}' (${className}) has no TensorFlow.js equivalent`);
   const out = { name: c.name, trainable: c.trainable ?? true };
   if (className === 'BatchNormalization') out.axis = -1;
+  const { only = {}, lacks = [] } = TFJS[className];
   for (const o of def.options) {
     const v = c[o.key] ?? o.default ?? null;
-    out[snake(o.key)] = o.type === 'real' ? f32(v) : o.type === 'regularizer' ? kerasRegularizer(v)
-      : o.key.endsWith('Initializer') ? kerasInitializer(v) : v;
+    const ok = lacks.includes(o.key) ? [o.default] : only[o.key];
+    if (ok && !ok.includes(v)) {
+      throw new Error(`tfjs export: layer '${c.name}' (${className}): ${o.key} ${JSON.stringify(o.type === 'real' ? f32(v) : v)} has no TensorFlow.js ` +
+        `equivalent (TF.js computes only ${o.key} ${ok.join(' or ')})`);
+    }
+    if (lacks.includes(o.key)) continue;
+    out[snake(o.key)] = o.type === 'real' && v !== null ? f32(v) : o.type === 'regularizer' ? kerasRegularizer(v)
+      : o.key.endsWith('Initializer') ? kerasInitializer(v) : o.key === 'activation' ? TFJS_ACTIVATION[v] ?? v : v;
   }
   Object.assign(out, TFJS[className].fixed);
   if (className === 'BatchNormalization') {
@@ -215,15 +230,15 @@ function importLayer(record, index, dropped) {
   r.get('batchInputShape');
   r.get('inputShape');
   r.only('dataFormat', 'channels_last');
-  const [className, fixed, accept] = ALIASES[cls] ?? [cls, {}, TFJS[cls]?.accept];
+  const className = cls;
   const def = layerDefs().byClass[className];
+  const accept = TFJS[className]?.accept;
   if (!def || !accept) {
-    const known = [...Object.keys(TFJS), ...Object.keys(ALIASES)].join(', ');
-    throw new Error(`${r.who}: layer class '${cls}' is not supported (wasmcnn has ${known})`);
+    throw new Error(`${r.who}: layer class '${cls}' is not supported (wasmcnn has ${Object.keys(TFJS).join(', ')})`);
   }
   for (const [k, ok] of Object.entries(accept)) r.only(k, ...ok);
-  Object.assign(c, fixed);
-  for (const o of ALIASES[cls] ? [] : def.options) {
+  if (r.raw.activation in FROM_TFJS_ACTIVATION) r.raw.activation = FROM_TFJS_ACTIVATION[r.raw.activation];
+  for (const o of def.options) {
     if (o.type === 'regularizer') c[o.key] = importRegularizer(r, o.key);
     else if (o.key.endsWith('Initializer')) c[o.key] = importInitializer(r, o.key, dropped);
     else if (o.type === 'choice') c[o.key] = r.only(o.key, ...o.choices) ?? undefined;
@@ -413,6 +428,7 @@ export function fromTfjsArtifacts(artifacts) {
   const dropped = [];
   const specs = layers.map(({ rec, index }) => importLayer(rec, index, dropped));
   const axes = specs.map((s) => {
+    if (s.className !== 'BatchNormalization') return undefined;  // Softmax and Concatenate keep theirs
     const { axis, ...config } = s.config;
     s.config = config;
     return axis;
