@@ -91,6 +91,18 @@ test("activation 'silu' (Keras' name for swish) exports as TF.js's 'swish'", asy
   model.dispose();
 });
 
+test("hardSigmoid: TF.js's and Keras 2's 'hard_sigmoid' imports; Keras 3's (another function) is refused", async () => {
+  const tm = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], activation: 'hardSigmoid' })] });
+  const artifacts = await tfArtifacts(tm);
+  assert.equal(artifacts.modelTopology.config.layers[0].config.activation, 'hard_sigmoid');
+  const model = cnn.fromTfjsArtifacts(artifacts);
+  assert.equal(model.layers[0].getConfig().activation, 'hardSigmoid');
+  model.dispose();
+  const keras3 = { ...artifacts, modelTopology: { ...artifacts.modelTopology, keras_version: '3.6.0' } };
+  assert.throws(() => cnn.fromTfjsArtifacts(keras3), { message: /\(Dense\): activation "hard_sigmoid" is not supported \(Keras 3's hard_sigmoid is relu6/ });
+  tm.dispose();
+});
+
 test('reLU: no cap and maxValue 6 (relu6) match TF.js; options TF.js lacks are refused on export', async () => {
   for (const options of [{}, { maxValue: 6 }, { maxValue: 0.5 }]) {
     const model = await roundTrip([5], [withShape(tf.layers.reLU, options)]);

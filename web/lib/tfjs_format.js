@@ -48,7 +48,7 @@ const TFJS = {
   ...Object.fromEntries(['Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'].map((k) => [k, { fixed: {}, accept: {} }])),
 };
 // Activation names as TF.js writes them (it snake-cases 'hardSigmoid'; Keras' 'silu' is its 'swish'),
-// and back. Keras 3's 'hard_sigmoid' is another function (relu6(x + 3) / 6): not told apart here.
+// and back. Keras 3's 'hard_sigmoid' is another function (relu6(x + 3) / 6): refused on import.
 const TFJS_ACTIVATION = { silu: 'swish', hardSigmoid: 'hard_sigmoid' };
 const FROM_TFJS_ACTIVATION = { hard_sigmoid: 'hardSigmoid' };
 
@@ -219,7 +219,7 @@ function importRegularizer(r, key) {
 }
 
 /** A wasmcnn layer spec (plus a BatchNormalization's axis, checked later) from one Keras layer record. */
-function importLayer(record, index, dropped) {
+function importLayer(record, index, dropped, keras3) {
   const cls = record.class_name ?? record.className;
   const r = layerReader(record, index);
   const c = { name: r.get('name') };
@@ -237,6 +237,9 @@ function importLayer(record, index, dropped) {
     throw new Error(`${r.who}: layer class '${cls}' is not supported (wasmcnn has ${Object.keys(TFJS).join(', ')})`);
   }
   for (const [k, ok] of Object.entries(accept)) r.only(k, ...ok);
+  if (keras3 && r.raw.activation === 'hard_sigmoid') {
+    r.reject('activation', 'hard_sigmoid', " (Keras 3's hard_sigmoid is relu6(x + 3) / 6; wasmcnn's hardSigmoid is TF.js's and Keras 2's clip(0.2 x + 0.5, 0, 1))");
+  }
   if (r.raw.activation in FROM_TFJS_ACTIVATION) r.raw.activation = FROM_TFJS_ACTIVATION[r.raw.activation];
   for (const o of def.options) {
     if (o.type === 'regularizer') c[o.key] = importRegularizer(r, o.key);
@@ -264,6 +267,7 @@ function importLayer(record, index, dropped) {
 /** The Sequential topology's layer records and input shape, from any of TF.js' and Keras' forms. */
 function readTopology(topology) {
   let t = typeof topology === 'string' ? JSON.parse(topology) : topology;
+  const keras3 = /^3\./.test(String(t?.keras_version ?? ''));
   if (t && t.model_config) t = t.model_config;
   if (!t || typeof t !== 'object') throw new Error('tfjs import: modelTopology is missing');
   const cls = t.class_name ?? t.className;
@@ -291,7 +295,7 @@ function readTopology(topology) {
     throw new Error(`tfjs import: the input shape must be fully known, got ${JSON.stringify(shape ? [null, ...shape] : null)} ` +
       "(set batch_input_shape on the first layer, e.g. tf.layers.conv2d({inputShape: [28, 28, 1], ...}))");
   }
-  return { layers, inputShape: shape };
+  return { layers, inputShape: shape, keras3 };
 }
 
 function halfToFloat(h) {
@@ -423,10 +427,10 @@ export function fromTfjsArtifacts(artifacts) {
   if (artifacts.format != null && artifacts.format !== FORMAT) {
     throw new Error(`tfjs import: format '${artifacts.format}' is not a layers model (graph models can't be imported)`);
   }
-  const { layers, inputShape } = readTopology(artifacts.modelTopology);
+  const { layers, inputShape, keras3 } = readTopology(artifacts.modelTopology);
   const ours = artifacts.userDefinedMetadata?.wasmcnn;
   const dropped = [];
-  const specs = layers.map(({ rec, index }) => importLayer(rec, index, dropped));
+  const specs = layers.map(({ rec, index }) => importLayer(rec, index, dropped, keras3));
   const axes = specs.map((s) => {
     if (s.className !== 'BatchNormalization') return undefined;  // Softmax and Concatenate keep theirs
     const { axis, ...config } = s.config;
