@@ -81,6 +81,9 @@ void activation_backward(Activation act, const Tensor& z, const Tensor& y, const
     case Activation::Softmax:
       kernels::softmax_backward(n / last_dim(y), last_dim(y), y.data(), dy.data(), dz.data());
       break;
+    case Activation::Relu6:  // from y, as relu: 1 inside (0, 6), so 0 at x = 0 too
+      for (size_t i = 0; i < n; ++i) dz[i] = y[i] > 0.f && y[i] < 6.f ? dy[i] : 0.f;
+      break;
     default: {
       WASMCNN_ASSERT(z.size() == n);
       kernels::ActivationParams p;

@@ -20,12 +20,13 @@ enum class Activation {
 const std::vector<std::string>& activation_names();
 // Throws naming `who` and the unknown name.
 Activation parse_activation(const std::string& name, const std::string& who);
-// True for the activations whose derivative needs the input z (not only y): all but the first five.
-inline bool needs_input(Activation act) { return act >= Activation::Relu6; }
+// True for the activations whose derivative needs the input z, not only y: those after relu6 (the
+// first five and relu6 are monotone and piecewise simple enough to take it from y).
+inline bool needs_input(Activation act) { return act > Activation::Relu6; }
 
 // y = act(z); softmax runs over the last dimension. y may alias z except for softmax.
 void activation_forward(Activation act, const Tensor& z, Tensor& y);
-// dz = dy * act'(z), through y for the first five, through z for the others (needs_input()).
+// dz = dy * act'(z), through y for the first six, through z for the others (needs_input()).
 void activation_backward(Activation act, const Tensor& z, const Tensor& y, const Tensor& dy, Tensor& dz);
 
 // The one fused bias + activation epilogue of the weighted layers (Conv2D, Dense): their kernel
