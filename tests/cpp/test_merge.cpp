@@ -3,6 +3,7 @@
 // test_layer_defs.cpp (every merge kind with 2 and 3 inputs) and the graph test below.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -173,4 +174,45 @@ TEST_CASE("merge layers: errors name the layer and the shapes") {
   c.axis = 3;
   CHECK(error_of([&] { make_layer(c)->build_n({{4}, {4}}); }) ==
         "concatenate 'c5': axis 3 is not a per-sample axis of input 0 [4] (expected 1..1 or -1..-1; the batch is axis 0)");
+}
+
+TEST_CASE("a graph with every merge kind and the new activation layers trains (the loss falls)") {
+  // input [6,6,2] -> a: conv relu6, b: conv + prelu, c: conv + reLU(maxValue 1)
+  //   -> subtract(a, b), multiply(a, b, c), average(a, c), maximum(b, c), minimum(a, b, c)
+  //   -> concatenate (channels) -> spatialDropout2d -> conv swish -> flatten -> dense softmax
+  Model m({6, 6, 2}, 11);
+  m.add(named(conv(3, 3, 1, "same", "relu6"), "a"), {""});
+  m.add(named(conv(3, 3, 1, "same"), "b_lin"), {""});
+  LayerConfig prelu = named(simple("p_re_lu"), "b");
+  prelu.shared_axes = {1, 2};
+  m.add(prelu, {"b_lin"});
+  m.add(named(conv(3, 3, 1, "same"), "c_lin"), {""});
+  LayerConfig capped = named(simple("re_lu"), "c");
+  capped.max_value = 1.f;
+  m.add(capped, {"c_lin"});
+  m.add(named(simple("subtract"), "sub"), {"a", "b"});
+  m.add(named(simple("multiply"), "mul"), {"a", "b", "c"});
+  m.add(named(simple("average"), "avg"), {"a", "c"});
+  m.add(named(simple("maximum"), "max"), {"b", "c"});
+  m.add(named(simple("minimum"), "min"), {"a", "b", "c"});
+  m.add(named(simple("concatenate"), "cat"), {"sub", "mul", "avg", "max", "min"});
+  CHECK(m.output_shape() == Shape{6, 6, 15});
+  LayerConfig drop = named(simple("spatial_dropout2d"), "drop");
+  drop.rate = 0.1f;
+  m.add(drop);
+  m.add(conv(4, 3, 2, "valid", "swish"));
+  m.add(simple("flatten"));
+  m.add(dense(3, "softmax"));
+  OptimizerConfig adam;
+  adam.type = "adam";
+  adam.learning_rate = 0.01f;
+  m.compile("sparse_categorical_crossentropy", adam);
+  Rng rng(3);
+  const std::vector<float> x = random_vector(rng, 6 * 72);
+  const std::vector<float> t = {0, 1, 2, 0, 1, 2};
+  const double first = m.train_batch(x.data(), t.data(), 6).loss;
+  double last = first;
+  for (int step = 0; step < 60; ++step) last = m.train_batch(x.data(), t.data(), 6).loss;
+  CHECK(std::isfinite(last));
+  CHECK(last < 0.5 * first);
 }
