@@ -1,8 +1,6 @@
 // Activation layers with options of their own (Keras/TF.js advanced activations): ReLU, LeakyReLU,
 // ELU, PReLU and Softmax(axis). The element-wise formulas are kernels/activation_ext.h's; the plain
 // Activation layer and the fused activations of Conv2D/Dense are in activation.cpp.
-#include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "core/check.h"
