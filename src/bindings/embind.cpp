@@ -128,6 +128,11 @@ LayerConfig config_from_js(const LayerDef& def, const val& config) {
       OptionValue ov;
       ov.shown = json(v);
       bool typed = true;
+      if (o->nullable && v.isNull()) {  // none
+        ov.a = o->hi;
+        apply_option(def, c, *o, ov, who);
+        continue;
+      }
       switch (o->type) {
         case OptionType::Int: case OptionType::Real:
           typed = is_number(v);
@@ -168,7 +173,7 @@ LayerConfig config_from_js(const LayerDef& def, const val& config) {
           }
           break;
         case OptionType::Shape:
-          typed = val::global("Array").call<bool>("isArray", v);
+          typed = val::global("Array").call<bool>("isArray", v) && v["length"].as<int>() > 0;
           for (int i = 0, n = typed ? v["length"].as<int>() : 0; i < n && typed; ++i) {
             typed = is_number(v[i]);
             if (typed) ov.list.push_back(number(v[i]));
@@ -213,6 +218,10 @@ val spec_to_js(const LayerConfig& c) {
     if (o.quiet_default && is_default(def, o, c)) continue;
     OptionValue v = read_option(c, o);
     if (o.defaults_to && v.a == 0 && v.b == 0) v = read_option(c, *find_option(def, o.defaults_to));
+    if (o.nullable && (o.type == OptionType::Real ? v.a == o.hi : v.list.empty())) {
+      config.set(o.key, val::null());
+      continue;
+    }
     switch (o.type) {
       case OptionType::Int: case OptionType::Real: config.set(o.key, v.a); break;
       case OptionType::Bool: config.set(o.key, v.a != 0); break;

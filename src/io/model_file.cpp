@@ -291,9 +291,11 @@ void read_options(Reader& r, const LayerDef& def, LayerConfig& c) {
       case kTagBool: v.a = r.boolean(o->key); break;
       case kTagText: v.text = r.str(o->key); break;
       case kTagShape: {
-        // Values (a Reshape's -1 among them) are checked by apply_option below.
-        const uint32_t rank = r.u32(o->key);
-        check(rank >= 1 && rank <= 3, o->key, " at byte offset ", value_at, " has rank ", rank, " (expected 1..3)");
+        // Values (a Reshape's -1 among them) are checked by apply_option below; a nullable option
+        // (PReLU's sharedAxes) may be empty.
+        const uint32_t rank = r.u32(o->key), min_rank = o->nullable ? 0 : 1;
+        check(rank >= min_rank && rank <= 3, o->key, " at byte offset ", value_at, " has rank ", rank,
+              " (expected ", min_rank, "..3)");
         for (uint32_t k = 0; k < rank; ++k) v.list.push_back(int32_t(r.u32(o->key)));
         break;
       }

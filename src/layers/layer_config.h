@@ -12,7 +12,7 @@ namespace wasmcnn {
 struct LayerConfig {
   std::string type;  // conv2d dense flatten activation max_pooling2d average_pooling2d
                      // sum_pooling2d global_average_pooling2d dropout batch_normalization
-                     // gaussian_noise
+                     // gaussian_noise ... (layer_list.h has them all)
   std::string name;
   bool trainable = true;
   float lr_multiplier = 1.f;
@@ -23,7 +23,7 @@ struct LayerConfig {
   int kernel_h = 3, kernel_w = 3;
   int stride_h = 1, stride_w = 1;  // conv and pooling strides (pooling: 0 means the pool size)
   std::string padding = "valid";   // valid | same
-  std::string activation = "linear";  // linear relu sigmoid tanh softmax
+  std::string activation = "linear";  // activation_names() (activation.cpp)
   bool use_bias = true;
   std::string kernel_initializer = "glorot_uniform";  // glorot_uniform glorot_normal he_uniform he_normal zeros ones
   std::string bias_initializer = "zeros";
@@ -32,7 +32,7 @@ struct LayerConfig {
   // pooling
   int pool_h = 2, pool_w = 2;
 
-  // dropout / gaussian_noise
+  // dropout / gaussian_noise / spatial_dropout2d / gaussian_dropout
   float rate = 0.f;
   float stddev = 0.f;
 
@@ -55,6 +55,15 @@ struct LayerConfig {
   float momentum = 0.99f;
   float epsilon = 1e-3f;
   bool center = true, scale = true;
+
+  // re_lu, leaky_re_lu, elu, p_re_lu; softmax and concatenate (axis)
+  float max_value = 3.40282347e38f;  // FLT_MAX: none
+  float negative_slope = 0.f, threshold = 0.f;
+  float alpha = 1.f;          // elu
+  float leaky_alpha = 0.3f;   // leaky_re_lu (TF.js' default)
+  std::string alpha_initializer = "zeros";
+  std::vector<int> shared_axes;  // p_re_lu: axes (1 = the first per-sample axis) sharing one alpha
+  int axis = -1;
 };
 
 }  // namespace wasmcnn

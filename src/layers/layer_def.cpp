@@ -41,7 +41,7 @@ std::string keras_initializer(const std::string& core) {
 }
 bool is_initializer(const OptionDef& opt) {
   return opt.text == &LayerConfig::kernel_initializer || opt.text == &LayerConfig::bias_initializer ||
-         opt.text == &LayerConfig::pointwise_initializer;
+         opt.text == &LayerConfig::pointwise_initializer || opt.text == &LayerConfig::alpha_initializer;
 }
 
 void json_string(std::ostringstream& os, const std::string& s) {
@@ -99,7 +99,8 @@ std::string option_problem(const OptionDef& opt, const std::string& shown) {
                    : key + " must be an integer in [" + num(opt.lo) + ", " + num(opt.hi) + "]") +
              " or a pair of them, got " + shown;
     case OptionType::Real:
-      return key + " must be a number in [" + num(opt.lo) + ", " + num(opt.hi) + "], got " + shown;
+      return key + " must be " + (opt.nullable ? "null or " : "") + "a number in [" + num(opt.lo) + ", " +
+             num(opt.hi) + "], got " + shown;
     case OptionType::Bool:
       return key + " must be true or false, got " + shown;
     case OptionType::Regularizer:
@@ -107,7 +108,7 @@ std::string option_problem(const OptionDef& opt, const std::string& shown) {
     case OptionType::Choice:
       return "unknown " + key + " " + shown + " (known: " + join(opt.choices) + ")";
     case OptionType::Shape:
-      return key + " must be an array of 1 to 3 " +
+      return key + " must be " + (opt.nullable ? "null or " : "") + "an array of 1 to 3 " +
              (size ? std::string("positive integers (below 2^31)")
                    : "integers in [" + num(opt.lo) + ", " + num(opt.hi) + "]") +
              (opt.wildcard ? ", one of which may be -1" : "") + ", got " + shown;
@@ -169,7 +170,7 @@ void apply_option(const LayerDef& def, LayerConfig& c, const OptionDef& opt, con
       break;
     }
     case OptionType::Shape: {
-      ok = !v.list.empty() && v.list.size() <= 3;
+      ok = (opt.nullable || !v.list.empty()) && v.list.size() <= 3;
       int wildcards = 0;
       for (double d : v.list) {
         if (opt.wildcard && d == -1) ++wildcards;
@@ -252,7 +253,8 @@ std::string layer_defs_json() {
       first = false;
       json_string(os, o.key);
       os << ",\"type\":\"" << types[int(o.type)] << "\",\"required\":" << (o.required ? "true" : "false")
-         << ",\"quietDefault\":" << (o.quiet_default ? "true" : "false");
+         << ",\"quietDefault\":" << (o.quiet_default ? "true" : "false")
+         << ",\"nullable\":" << (o.nullable ? "true" : "false");
       if (o.type == OptionType::Int || o.type == OptionType::Real || o.type == OptionType::Pair ||
           o.type == OptionType::Shape || o.type == OptionType::Margins)
         os << ",\"min\":" << num(o.lo) << ",\"max\":" << num(o.hi);
@@ -272,6 +274,10 @@ std::string layer_defs_json() {
       if (!o.required && !o.defaults_to) {
         const OptionValue v = read_option(dc, o);
         os << ",\"default\":";
+        if (o.nullable && (o.type == OptionType::Real ? v.a == o.hi : v.list.empty())) {
+          os << "null}";
+          continue;
+        }
         switch (o.type) {
           case OptionType::Int: case OptionType::Real: os << num(v.a); break;
           case OptionType::Bool: os << (v.a ? "true" : "false"); break;

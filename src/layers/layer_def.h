@@ -66,6 +66,9 @@ struct OptionDef {
   const char* defaults_to = nullptr;
   // Left out of a layer's JavaScript config when it has its default value (useBias, regularizers).
   bool quiet_default = false;
+  // JavaScript null stands for "none": `hi` for a Real (ReLU's maxValue), no dims for a Shape
+  // (PReLU's sharedAxes).
+  bool nullable = false;
 };
 
 struct WeightDef {

@@ -28,7 +28,21 @@
   WASMCNN_LAYER(cropping2d_def)            \
   WASMCNN_LAYER(up_sampling2d_def)         \
   WASMCNN_LAYER(conv2d_transpose_def)      \
-  WASMCNN_LAYER(permute_def)
+  WASMCNN_LAYER(permute_def)               \
+  /* activation, dropout and merge layers (#14) */ \
+  WASMCNN_LAYER(re_lu_def)                 \
+  WASMCNN_LAYER(leaky_re_lu_def)           \
+  WASMCNN_LAYER(elu_def)                   \
+  WASMCNN_LAYER(p_re_lu_def)               \
+  WASMCNN_LAYER(softmax_def)               \
+  WASMCNN_LAYER(spatial_dropout2d_def)     \
+  WASMCNN_LAYER(gaussian_dropout_def)      \
+  WASMCNN_LAYER(subtract_def)              \
+  WASMCNN_LAYER(multiply_def)              \
+  WASMCNN_LAYER(average_def)               \
+  WASMCNN_LAYER(maximum_def)               \
+  WASMCNN_LAYER(minimum_def)               \
+  WASMCNN_LAYER(concatenate_def)
 
 namespace wasmcnn {
 #define WASMCNN_LAYER(def) const LayerDef& def();

@@ -1,4 +1,6 @@
-// Training-only stochastic layers: Dropout and GaussianNoise. Both are the identity at inference.
+// Training-only stochastic layers: Dropout, SpatialDropout2D, GaussianNoise and GaussianDropout.
+// All are the identity at inference and draw from the context's Rng in training.
+#include <cmath>
 #include <cstring>
 
 #include "core/check.h"
@@ -46,6 +48,90 @@ class Dropout final : public Layer {
   bool active_ = false;
 };
 
+// Keras' SpatialDropout2D (Tompson et al. 2015): Dropout on whole channels of an NHWC image, one
+// draw per (sample, channel) in that order, survivors scaled by 1/(1-rate).
+class SpatialDropout2D final : public Layer {
+ public:
+  using Layer::Layer;
+  Shape build(const Shape& in) override {
+    check(in.size() == 3, who(), ": needs an image input [height, width, channels], got ", shape_str(in));
+    return in;
+  }
+  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
+    y.resize(x.shape());
+    const float rate = config_.rate;
+    active_ = ctx.training && rate != 0.f;
+    if (!active_) {
+      std::memcpy(y.data(), x.data(), x.size() * sizeof(float));
+      return;
+    }
+    const size_t n = size_t(x.dim(0)), c = size_t(x.dim(3));
+    mask_.resize({int(n), int(c)});
+    const float keep_scale = 1.f / (1.f - rate);
+    for (size_t i = 0; i < n * c; ++i) mask_[i] = ctx.rng->uniform() < rate ? 0.f : keep_scale;
+    apply(x, y);
+  }
+  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
+    if (!dx) return;
+    dx->resize(x.shape());
+    if (!active_) {
+      std::memcpy(dx->data(), dy.data(), dy.size() * sizeof(float));
+      return;
+    }
+    apply(dy, *dx);
+  }
+
+ private:
+  // out[n, p, c] = in[n, p, c] * mask[n, c]
+  void apply(const Tensor& in, Tensor& out) const {
+    const size_t n = size_t(in.dim(0)), c = size_t(in.dim(3)), hw = in.size() / (n * c);
+    const float* src = in.data();
+    float* dst = out.data();
+    for (size_t s = 0; s < n; ++s)
+      for (size_t p = 0; p < hw; ++p, src += c, dst += c)
+        for (size_t k = 0; k < c; ++k) dst[k] = src[k] * mask_[s * c + k];
+  }
+
+  Tensor mask_;
+  bool active_ = false;
+};
+
+// Keras' GaussianDropout: multiplicative noise y = x * m, m ~ N(1, rate / (1 - rate)), one draw
+// per element in order, in training only.
+class GaussianDropout final : public Layer {
+ public:
+  using Layer::Layer;
+  Shape build(const Shape& in) override { return in; }
+  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
+    y.resize(x.shape());
+    const float rate = config_.rate;
+    active_ = ctx.training && rate != 0.f;
+    if (!active_) {
+      std::memcpy(y.data(), x.data(), x.size() * sizeof(float));
+      return;
+    }
+    const float stddev = float(std::sqrt(double(rate) / (1.0 - double(rate))));
+    mask_.resize(x.shape());
+    for (size_t i = 0; i < x.size(); ++i) {
+      mask_[i] = 1.f + stddev * ctx.rng->normal();
+      y[i] = x[i] * mask_[i];
+    }
+  }
+  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
+    if (!dx) return;
+    dx->resize(x.shape());
+    if (!active_) {
+      std::memcpy(dx->data(), dy.data(), dy.size() * sizeof(float));
+      return;
+    }
+    for (size_t i = 0; i < dy.size(); ++i) (*dx)[i] = dy[i] * mask_[i];
+  }
+
+ private:
+  Tensor mask_;
+  bool active_ = false;
+};
+
 // Additive zero-mean Gaussian noise with standard deviation `stddev`, in training only.
 class GaussianNoise final : public Layer {
  public:
@@ -67,17 +153,44 @@ class GaussianNoise final : public Layer {
   }
 };
 
+// The rate option of the dropout kinds: required, in [0, 1).
+OptionDef rate_option() {
+  OptionDef rate{"rate", OptionType::Real, 0, 0.999999};
+  rate.required = true;
+  rate.f1 = &LayerConfig::rate;
+  return rate;
+}
+
 }  // namespace
 
 const LayerDef& dropout_def() {
   static const LayerDef def = [] {
     LayerDef d{"dropout", "Dropout", "dropout"};
     d.training_only = true;
-    OptionDef rate{"rate", OptionType::Real, 0, 0.999999};
-    rate.required = true;
-    rate.f1 = &LayerConfig::rate;
-    d.options = {rate};
+    d.options = {rate_option()};
     d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Dropout>(c); };
+    return d;
+  }();
+  return def;
+}
+
+const LayerDef& spatial_dropout2d_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"spatial_dropout2d", "SpatialDropout2D", "spatialDropout2d"};
+    d.training_only = true;
+    d.options = {rate_option()};
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<SpatialDropout2D>(c); };
+    return d;
+  }();
+  return def;
+}
+
+const LayerDef& gaussian_dropout_def() {
+  static const LayerDef def = [] {
+    LayerDef d{"gaussian_dropout", "GaussianDropout", "gaussianDropout"};
+    d.training_only = true;
+    d.options = {rate_option()};
+    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<GaussianDropout>(c); };
     return d;
   }();
   return def;

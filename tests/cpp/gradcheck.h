@@ -31,7 +31,8 @@
 // so v +- h is representable (checked). Kinks (ReLU at 0, a max changing its winner) break the
 // piecewise-linear argument; a probe straddles one when an output's ReLU state differs between
 // probes, or when the one-sided differences (f(+) - f(0))/h and (f(0) - f(-))/h, equal for a
-// piecewise-linear f between kinks, differ by more than their rounding (4S/h). The base point of
+// piecewise-linear f between kinks, differ by more than their rounding (4S/h; i.e. f(+) - f(0) and
+// f(0) - f(-) by more than 4S). The base point of
 // that coordinate then moves by an odd multiple of h and it is probed again; the tolerance is never
 // widened.
 #pragma once
@@ -66,11 +67,34 @@ struct GradCheckStats {
 
 namespace detail {
 
-inline double act_d3(const std::string& act) {
+// The largest |third derivative| over the reals (found on a 0.01 grid in 30-digit arithmetic,
+// rounded up): swish 0.3082 at -1.03, gelu 0.7788 at -0.79, mish 0.5884 at
+// 0.72, softplus 1/(6 sqrt 3) = 0.0962; elu alpha e^x <= alpha, selu 1.7581 e^x, softsign
+// 6 / (1 + |x|)^4 on either side of 0 (their kinks at 0 are handled as ReLU's, below).
+inline double act_d3(const std::string& act, const LayerConfig& c) {
   if (act == "sigmoid") return 0.125;
   if (act == "tanh") return 2.0;
   if (act == "softmax") return 22.0;
-  return 0.0;  // linear, relu
+  if (act == "swish" || act == "silu") return 0.32;
+  if (act == "gelu") return 0.8;
+  if (act == "mish") return 0.6;
+  if (act == "softplus") return 0.1;
+  if (act == "elu") return c.type == "elu" ? double(c.alpha) : 1.0;
+  if (act == "selu") return 1.76;
+  if (act == "softsign") return 6.0;
+  return 0.0;  // piecewise linear: linear, relu, relu6, hardSigmoid, and the ReLU/LeakyReLU/PReLU layers
+}
+
+// The activation a layer applies last, by name: "linear" for the piecewise-linear layers.
+inline bool activated(const std::string& type);
+inline std::string act_of(const LayerConfig& c) {
+  if (activated(c.type)) return c.activation;
+  if (c.type == "elu" || c.type == "softmax") return c.type;
+  return "linear";
+}
+// Activations whose kink (a jump in f' or f'') sits at 0, where y changes sign.
+inline bool kink_at_0(const std::string& act) {
+  return act == "relu" || act == "elu" || act == "selu" || act == "softsign";
 }
 
 // Kinds whose config.activation is applied to their output.
@@ -98,13 +122,22 @@ class LayerProbe {
       LayerConfig twin = config;  // the same sums over absolute values, without the nonlinearity
       if (activated(twin.type)) twin.activation = "linear";
       if (twin.type == "gaussian_noise") twin.stddev = 0.f;
+      if (twin.type == "elu" || twin.type == "softmax" || twin.type == "re_lu" || twin.type == "leaky_re_lu") {
+        twin = LayerConfig{};  // element-wise: A_j = |x_j| + h
+        twin.type = "activation";
+      }
       twin_ = make_layer(twin);
       twin_->build(sample);
     }
-    const std::string act = activated(config.type) ? config.activation : "linear";
-    d3_ = act_d3(act);
-    relu_ = act == "relu";
+    const std::string act = act_of(config);
+    d3_ = act_d3(act, config);
+    relu_ = kink_at_0(act);
     cols_ = act == "softmax" ? size_t(out.back()) : 0;
+    if (config.type == "softmax") {  // along its axis: groups of cols_ values inner_ apart
+      const int r = int(out.size()), a = config.axis < 0 ? config.axis + r : config.axis - 1;
+      cols_ = size_t(out[size_t(a)]);
+      for (int d = a + 1; d < r; ++d) inner_ *= size_t(out[size_t(d)]);
+    }
     const double taps = double(config.kernel_h) * config.kernel_w;
     if (config.type == "conv2d") k_ = taps * sample[2] + 1;
     else if (config.type == "depthwise_conv2d") k_ = taps + 1;
@@ -116,7 +149,12 @@ class LayerProbe {
     else if (config.type == "average_pooling2d" || config.type == "sum_pooling2d") k_ = double(config.pool_h) * config.pool_w + 1;
     else if (config.type == "global_average_pooling2d") k_ = double(sample[0]) * sample[1] + 1;
     else k_ = 1;
-    keep_scale_ = config.type == "dropout" && opt.training ? 1.0 / (1.0 - config.rate) : 1.0;
+    keep_scale_ = (config.type == "dropout" || config.type == "spatial_dropout2d") && opt.training
+                      ? 1.0 / (1.0 - config.rate) : 1.0;
+    // GaussianDropout multiplies by 1 + s z, s = sqrt(rate / (1 - rate)); Box-Muller from 32-bit
+    // uniforms gives |z| <= sqrt(2 ln 2^32) < 6.7.
+    if (config.type == "gaussian_dropout" && opt.training)
+      keep_scale_ = 1 + 6.7 * std::sqrt(config.rate / (1.0 - config.rate));
 
     x_.resize(with_batch(batch, sample));
     if (opt.ladder_inputs) {
@@ -181,12 +219,13 @@ class LayerProbe {
     std::fill(t3x_.begin(), t3x_.end(), t3w_);
     smooth_ = d3_ > 0;
     forward(*twin_, xa, a_);
-    if (cols_) {  // softmax: the row maximum of A
-      for (size_t row = 0; row < a_.size(); row += cols_) {
-        float m = 0;
-        for (size_t j = 0; j < cols_; ++j) m = std::max(m, std::fabs(a_[row + j]));
-        for (size_t j = 0; j < cols_; ++j) a_[row + j] = m;
-      }
+    if (cols_) {  // softmax: the maximum of A over each group it normalises
+      for (size_t row = 0; row < a_.size(); row += cols_ * inner_)
+        for (size_t k = 0; k < inner_; ++k) {
+          float m = 0;
+          for (size_t j = 0; j < cols_; ++j) m = std::max(m, std::fabs(a_[row + j * inner_ + k]));
+          for (size_t j = 0; j < cols_; ++j) a_[row + j * inner_ + k] = m;
+        }
     }
   }
 
@@ -279,7 +318,7 @@ class LayerProbe {
         ++nj;
         if (relu_ && ((yp_[j] > 0) != (y0_[j] > 0) || (ym_[j] > 0) != (y0_[j] > 0))) relu_kink = true;
       }
-      if (relu_kink || (piecewise_linear_ && std::fabs(dplus - dminus) > 4 * s / h)) {
+      if (relu_kink || (piecewise_linear_ && std::fabs(dplus - dminus) > 4 * s)) {
         REQUIRE_MESSAGE(attempt < 6, what, "[", index, "]: still at a kink after 6 moves");
         *v = float(v0 + kShifts[attempt] * h);
         ++stats_.shifts;
@@ -312,7 +351,7 @@ class LayerProbe {
   std::vector<Param*> params_;
   bool batch_norm_ = false, relu_ = false, smooth_ = false, piecewise_linear_ = true;
   double d3_ = 0, k_ = 1, keep_scale_ = 1, cx_ = 1, cw_ = 1, t3w_ = 0;
-  size_t cols_ = 0;
+  size_t cols_ = 0, inner_ = 1;
   Tensor x_, r_, y0_, yp_, ym_, dx_, a_;
   std::vector<Tensor> dw_;
   std::vector<double> t3x_;

@@ -83,7 +83,7 @@ TEST_CASE("unknown names and bad options are caught, naming the layer") {
   check_error([&] { m.add(bogus); }, {"unknown layer type 'convolution2d'", "conv2d", "dense"});
   check_error([&] { m.add(named(conv(4, 3, 1, "valid", "relux"), "c1")); },
               {"conv2d 'c1'", "unknown activation 'relux'"});
-  check_error([&] { m.add(named(dense(4, "swish"), "d1")); }, {"dense 'd1'", "unknown activation 'swish'"});
+  check_error([&] { m.add(named(dense(4, "swoosh"), "d1")); }, {"dense 'd1'", "unknown activation 'swoosh'"});
   check_error([&] { m.add(named(conv(0, 3), "c0")); }, {"conv2d 'c0'", "filters must be a positive integer (below 2^31), got 0"});
   check_error([&] { m.add(named(conv(4, 3, 0), "s0")); }, {"conv2d 's0'", "strides"});
   check_error([&] { m.add(named(conv(4, 3, 1, "full"), "p0")); }, {"conv2d 'p0'", "'full'"});

@@ -10,6 +10,7 @@
 #include "gradcheck.h"
 #include "graph_check.h"
 #include "io/model_file.h"
+#include "layers/activation.h"
 #include "layers/layer_def.h"
 #include "layers/registry.h"
 #include "test_helpers.h"
@@ -37,13 +38,53 @@ LayerConfig minimal(const LayerDef& def) {
 }
 
 // Appends a layer of the kind: a one-input kind after what is there, a merge (arity 0) on the
-// model's input and a dense layer 'm0' of the same shape, so that a gradient reaches it.
-Layer& add_kind(Model& m, const LayerDef& def, const LayerConfig& c) {
+// model's input and `inputs - 1` dense layers 'm0', 'm1', ... of the same shape, so that a
+// gradient reaches it.
+Layer& add_kind(Model& m, const LayerDef& def, const LayerConfig& c, int inputs = 2) {
   if (def.arity == 1) return m.add(c);
-  LayerConfig d = dense(m.input_shape()[0], "tanh");
-  d.name = "m0";
-  m.add(d, {""});
-  return m.add(c, {"", "m0"});
+  std::vector<std::string> names = {""};
+  for (int k = 0; k + 1 < inputs; ++k) {
+    LayerConfig d = dense(m.input_shape()[0], k % 2 ? "sigmoid" : "tanh");
+    d.name = "m" + std::to_string(k);
+    m.add(d, {""});
+    names.push_back(d.name);
+  }
+  return m.add(c, names);
+}
+
+// Options beyond the defaults that change what a kind computes, each checked as the defaults are.
+// Every activation name goes through the Activation layer (and Dense's fused epilogue, below).
+std::vector<LayerConfig> representative(const LayerDef& def, const LayerConfig& base) {
+  std::vector<LayerConfig> out;
+  auto with = [&](auto set) {
+    LayerConfig c = base;
+    set(c);
+    out.push_back(c);
+  };
+  const std::string type = def.type;
+  if (type == "activation")
+    for (const std::string& name : activation_names()) with([&](LayerConfig& c) { c.activation = name; });
+  if (type == "re_lu") {
+    with([](LayerConfig& c) { c.max_value = 6.f; });
+    with([](LayerConfig& c) {
+      c.max_value = 0.75f;
+      c.negative_slope = 0.25f;
+      c.threshold = 0.125f;
+    });
+  }
+  if (type == "leaky_re_lu") with([](LayerConfig& c) { c.leaky_alpha = 0.05f; });
+  if (type == "elu") with([](LayerConfig& c) { c.alpha = 0.5f; });
+  if (type == "p_re_lu") {
+    with([](LayerConfig& c) { c.shared_axes = {1, 2}; });
+    with([](LayerConfig& c) { c.shared_axes = {2}; });
+    with([](LayerConfig& c) { c.shared_axes = {3}; });
+  }
+  if (type == "softmax") {
+    with([](LayerConfig& c) { c.axis = 1; });
+    with([](LayerConfig& c) { c.axis = -2; });
+  }
+  if (type == "concatenate") with([](LayerConfig& c) { c.axis = 1; });
+  return out;
 }
 
 // An input of shape [6,6,2] or, for kinds that need a flat one, [8].
@@ -85,18 +126,35 @@ TEST_CASE("layer definitions: every kind builds, matches its weights(), trains, 
       CHECK(params[i]->w.shape() == expected[i].shape);
     }
 
-    // Backward agrees with finite differences (a merge layer inside its graph).
-    if (def->arity == 1) {
-      check_gradients(c, in, 2);
-    } else {
-      Model g(in, 4);
-      add_kind(g, *def, c);
-      g.add(dense(2, "softmax"));
-      OptimizerConfig sgd;
-      sgd.type = "sgd";
-      g.compile("sparse_categorical_crossentropy", sgd);
-      Rng data(8);
-      CHECK(check_model_gradients(g, random_vector(data, 2 * shape_size(in)), {0, 1}, 2) > 0);
+    // Backward agrees with finite differences (a merge layer inside its graph, with 2 and 3
+    // inputs; a kind that refuses 3 says so, naming itself), with the defaults and representative options.
+    std::vector<LayerConfig> variants = representative(*def, c);
+    variants.insert(variants.begin(), c);
+    for (const LayerConfig& v : variants) {
+      const std::string act = v.activation, axis = std::to_string(v.axis);
+      CAPTURE(act);
+      CAPTURE(axis);
+      if (def->arity == 1) {
+        check_gradients(v, in, 2);
+        continue;
+      }
+      for (int inputs : {2, 3}) {
+        CAPTURE(inputs);
+        Model g(in, 4);
+        try {
+          add_kind(g, *def, v, inputs);
+        } catch (const Error& e) {
+          CHECK(inputs == 3);
+          CHECK(std::string(e.what()).find(std::string(def->type) + " '") == 0);
+          continue;
+        }
+        g.add(dense(2, "softmax"));
+        OptimizerConfig sgd;
+        sgd.type = "sgd";
+        g.compile("sparse_categorical_crossentropy", sgd);
+        Rng data(8);
+        CHECK(check_model_gradients(g, random_vector(data, 2 * shape_size(in)), {0, 1}, 2) > 0);
+      }
     }
 
     // The model file carries it: save, load, same predictions, same bytes.
@@ -124,6 +182,7 @@ TEST_CASE("layer definitions: every kind builds, matches its weights(), trains, 
       OptionValue v;
       v.a = v.b = o.lo - 1;
       v.text = "no-such-choice";
+      v.list = {o.lo - 1};
       std::string message;
       try {
         apply_option(*def, bad, o, v);
@@ -158,6 +217,8 @@ TEST_CASE("layer definitions: the JSON for JavaScript names every kind and optio
     CHECK(json.find(std::string("\"className\":\"") + def->keras + "\"") != std::string::npos);
     for (const OptionDef& o : def->options) CHECK(json.find(std::string("\"key\":\"") + o.key + "\"") != std::string::npos);
   }
-  CHECK(json.find("\"activations\":[\"linear\",\"relu\",\"sigmoid\",\"tanh\",\"softmax\"]") != std::string::npos);
+  CHECK(json.find("\"activations\":[\"linear\",\"relu\",\"sigmoid\",\"tanh\",\"softmax\",\"relu6\",\"elu\",\"selu\","
+                  "\"swish\",\"silu\",\"gelu\",\"hardSigmoid\",\"softplus\",\"softsign\",\"mish\"]") !=
+        std::string::npos);
   CHECK(json.find("\"leCunUniform\":\"lecun_uniform\"") != std::string::npos);
 }

@@ -474,8 +474,8 @@ TEST_CASE("model file: layer records that do not add up") {
 
   LayerConfig d = dense(3);
   d.name = "out";
-  d.activation = "swish";
-  CHECK(has(load_error(one_layer({4}, d, {{"kernel", {4, 3}}, {"bias", {3}}})), "unknown activation 'swish'"));
+  d.activation = "swoosh";
+  CHECK(has(load_error(one_layer({4}, d, {{"kernel", {4, 3}}, {"bias", {3}}})), "unknown activation 'swoosh'"));
   d.activation = "relu";
   d.lr_multiplier = NAN;
   CHECK(has(load_error(one_layer({4}, d, {{"kernel", {4, 3}}, {"bias", {3}}})), "lr_multiplier at byte offset"));

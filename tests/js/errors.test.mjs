@@ -147,8 +147,8 @@ const CASES = [
   ['a callback with an unknown hook', () => model.fit(x, y, { callbacks: { onEpochFinished() {} } }), /^fit: unknown callback hook 'onEpochFinished'/],
 
   // --- names of activations, losses, optimizers, metrics ---
-  ['dense: unknown activation', () => L.dense({ units: 10, activation: 'gelu' }),
-    /^dense: unknown activation "gelu" \(known: linear, relu, sigmoid, tanh, softmax\)$/],
+  ['dense: unknown activation', () => L.dense({ units: 10, activation: 'logSoftmax' }),
+    /^dense: unknown activation "logSoftmax" \(known: linear, relu, sigmoid, tanh, softmax, relu6, elu, selu, swish, silu, gelu, hardSigmoid, softplus, softsign, mish\)$/],
   ['activation layer: unknown activation', () => L.activation({ activation: 'Relu' }), /^activation: unknown activation "Relu"/],
   ['conv2d: unknown initializer', () => L.conv2d({ filters: 2, kernelSize: 3, kernelInitializer: 'xavier' }), /^conv2d: unknown kernelInitializer "xavier"/],
   ['compile: unknown loss', () => withModel((m) => m.compile({ loss: 'hinge' })), /^compile: unknown loss "hinge" \(known: sparseCategoricalCrossentropy, /],

@@ -22,7 +22,7 @@ function required(kind) {
 }
 
 function bad(o) {
-  return { int: 0, real: -1, bool: 'no', choice: 'no-such-choice', pair: [1, 2, 3], regularizer: 'l2', shape: [], margins: [1, 2, 3] }[o.type];
+  return { int: o.min - 1, real: -1, bool: 'no', choice: 'no-such-choice', pair: [1, 2, 3], regularizer: 'l2', shape: [1, 2, 3, 4], margins: [1, 2, 3] }[o.type];
 }
 
 test('layerDefs() lists every kind with a factory', () => {

@@ -360,7 +360,7 @@ test('import: Keras-style model.json (model_config, InputLayer, index names, qua
     model_config: { class_name: 'Sequential', config: { name: 'sequential', layers: [
       { class_name: 'InputLayer', config: { batch_input_shape: shape, dtype: 'float32', sparse: false, ragged: false, name: 'input_1' } },
       layers[0],
-      // Identities here (relu after relu, dense's softmax moved into a layer), to check the classes map.
+      // Identities here (relu after relu, dense's softmax moved into a layer), Keras' ReLU options written out.
       { class_name: 'ReLU', config: { name: 're_lu', trainable: true, dtype: 'float32', max_value: null, negative_slope: 0, threshold: 0 } },
       ...layers.slice(1, 3),
       { ...layers[3], config: { ...layers[3].config, activation: 'linear' } },
@@ -406,7 +406,7 @@ test('import: Keras-style model.json (model_config, InputLayer, index names, qua
   got['dense/kernel'].forEach((v, i) => assert.ok(Math.abs(v - kernel[i]) <= scale / 2 + 1e-6, 'uint8 kernel'));
   assert.equal(model.metadata.tfjs.convertedBy, 'TensorFlow.js Converter v4.22.0');
   assert.deepEqual(model.layers.map((l) => `${l.name}:${l.className}`),
-    ['conv2d:Conv2D', 're_lu:Activation', 'batch_normalization:BatchNormalization', 'flatten:Flatten', 'dense:Dense', 'softmax:Activation']);
+    ['conv2d:Conv2D', 're_lu:ReLU', 'batch_normalization:BatchNormalization', 'flatten:Flatten', 'dense:Dense', 'softmax:Softmax']);
   const x = cnn.tensor(Float32Array.from({ length: 5 * 72 }, (_, i) => Math.sin(i)), [5, 6, 6, 2]);
   const diff = maxAbsDiff(model.predict(x).data, src.predict(x).data);
   assert.ok(diff < 0.02, `only quantisation separates the two, got ${diff}`);
@@ -427,7 +427,7 @@ test('import: unsupported layers and options are refused, naming the layer and t
     [(l) => l.splice(9, 0, { class_name: 'LSTM', config: { name: 'lstm_1', units: 8 } }), /layer 'lstm_1' \(LSTM\): layer class 'LSTM' is not supported/],
     [(l) => { l[0].config.data_format = 'channels_first'; }, new RegExp(`layer '${conv}' \\(Conv2D\\): data_format "channels_first" is not supported`)],
     [(l) => { l[0].config.dilation_rate = [2, 2]; l[0].config.strides = [2, 2]; }, /strides \[2,2\] and dilationRate \[2,2\] cannot both be above 1/],
-    [(l) => { l[9].config.activation = 'elu'; }, new RegExp(`layer '${dense}' \\(Dense\\): activation "elu" is not supported`)],
+    [(l) => { l[9].config.activation = 'logSoftmax'; }, new RegExp(`layer '${dense}' \\(Dense\\): activation "logSoftmax" is not supported`)],
     [(l) => { l[3].config.padding = 'causal'; }, /\(Conv2D\): padding "causal" is not supported/],
     [(l) => { l[1].config.axis = 1; }, /\(BatchNormalization\): axis 1 is not supported/],
     [(l) => { l[0].config.dtype = 'float16'; }, /\(Conv2D\): dtype "float16" is not supported/],

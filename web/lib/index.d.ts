@@ -163,8 +163,15 @@ export type Labels = ArrayLike<number> | Tensor | TensorLike;
 // Layers
 // ---------------------------------------------------------------------------------------------
 
-/** Activation functions. `softmax` on the last layer pairs with the cross-entropy losses (computed stably from its logits). */
-export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
+/**
+ * Activation functions, with TF.js's names and definitions. `softmax` on the last layer pairs with the
+ * cross-entropy losses (computed stably from its logits). `relu6` is min(max(x, 0), 6); `swish` and
+ * `silu` are x * sigmoid(x); `gelu` is x * Phi(x) (the exact erf form); `hardSigmoid` is clip(0.2 x + 0.5, 0, 1) (TF.js and Keras 2, not Keras 3's
+ * relu6(x + 3) / 6); `selu` uses TF.js's constants; `mish` is x * tanh(softplus(x)).
+ */
+export type ActivationName =
+  | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax'
+  | 'relu6' | 'elu' | 'selu' | 'swish' | 'silu' | 'gelu' | 'hardSigmoid' | 'softplus' | 'softsign' | 'mish';
 
 /** Weight initialisers (Keras' definitions); camelCase or Keras' snake_case names. */
 export type InitializerName =
@@ -346,11 +353,51 @@ export interface UpSampling2DOptions extends LayerOptions {
   interpolation?: 'nearest' | 'bilinear';
 }
 
+// Activation, merge and dropout layers (issue #14).
+
+/** Options of {@link layers.reLU} (Keras' ReLU: maxValue if x >= maxValue, x if threshold <= x, else negativeSlope * (x - threshold)). */
+export interface ReLUOptions extends LayerOptions {
+  /** Upper bound, >= 0; null (the default) for none. `maxValue: 6` is relu6. */
+  maxValue?: number | null;
+  /** Slope below the threshold, >= 0; default 0. TF.js's ReLU has no such option: export needs 0. */
+  negativeSlope?: number;
+  /** Where the slope changes, >= 0; default 0. TF.js's ReLU has no such option: export needs 0. */
+  threshold?: number;
+}
+
+/** Options of {@link layers.leakyReLU} and {@link layers.elu}. */
+export interface AlphaOptions extends LayerOptions {
+  /** leakyReLU: the slope for x < 0, default 0.3 (TF.js's). elu: alpha * (exp(x) - 1) for x <= 0, default 1 (TF.js exports only 1). */
+  alpha?: number;
+}
+
+/** Options of {@link layers.prelu}. */
+export interface PReLUOptions extends LayerOptions {
+  /** Initial alpha; default 'zeros'. */
+  alphaInitializer?: InitializerName;
+  /** Axes (1 = the first per-sample axis) that share one alpha, e.g. [1, 2] for one per channel of an image; default null (one per value). */
+  sharedAxes?: number[] | null;
+}
+
+/** Options of {@link layers.softmax} and {@link layers.concatenate}. */
+export interface AxisOptions extends LayerOptions {
+  /** A per-sample axis, 1..rank or -rank..-1 (the batch is axis 0); default -1, the last. */
+  axis?: number;
+}
+
+/** Options of {@link layers.spatialDropout2d} and {@link layers.gaussianDropout}. */
+export interface RateOptions extends LayerOptions {
+  /** In [0, 1). Required. spatialDropout2d: the fraction of whole channels zeroed; gaussianDropout: noise variance rate / (1 - rate). */
+  rate: number;
+}
+
 /** The Keras class names of the layers wasmcnn implements. */
 export type LayerClassName =
   | 'Conv2D' | 'Dense' | 'Flatten' | 'Activation' | 'MaxPooling2D' | 'AveragePooling2D' | 'SumPooling2D'
   | 'GlobalAveragePooling2D' | 'Dropout' | 'BatchNormalization' | 'GaussianNoise' | 'Add' | 'ZeroPadding2D' | 'Reshape'
-  | 'DepthwiseConv2D' | 'SeparableConv2D' | 'GlobalMaxPooling2D' | 'Cropping2D' | 'UpSampling2D' | 'Conv2DTranspose' | 'Permute';
+  | 'DepthwiseConv2D' | 'SeparableConv2D' | 'GlobalMaxPooling2D' | 'Cropping2D' | 'UpSampling2D' | 'Conv2DTranspose' | 'Permute'
+  | 'ReLU' | 'LeakyReLU' | 'ELU' | 'PReLU' | 'Softmax' | 'SpatialDropout2D' | 'GaussianDropout'
+  | 'Subtract' | 'Multiply' | 'Average' | 'Maximum' | 'Minimum' | 'Concatenate';
 
 /**
  * A layer spec: a plain, JSON-safe record `{ className, config }` with Keras' class name and camelCase
@@ -417,6 +464,32 @@ export const layers: {
   conv2dTranspose(options: Conv2DTransposeOptions): LayerSpec<'Conv2DTranspose', Conv2DTransposeOptions>;
   /** Reorders the per-sample axes: [h, w, c] with dims [3, 1, 2] -> [c, h, w]. */
   permute(options: PermuteOptions): LayerSpec<'Permute', PermuteOptions>;
+  /** Keras' ReLU layer, with an optional cap (MobileNet's relu6), slope and threshold. */
+  reLU(options?: ReLUOptions): LayerSpec<'ReLU', ReLUOptions>;
+  /** x for x >= 0, alpha * x below (alpha default 0.3). */
+  leakyReLU(options?: AlphaOptions): LayerSpec<'LeakyReLU', AlphaOptions>;
+  /** x for x > 0, alpha * (exp(x) - 1) below (alpha default 1). */
+  elu(options?: AlphaOptions): LayerSpec<'ELU', AlphaOptions>;
+  /** Leaky ReLU with a learned slope (weight 'alpha', shaped as the input with sharedAxes set to 1). */
+  prelu(options?: PReLUOptions): LayerSpec<'PReLU', PReLUOptions>;
+  /** Softmax over one axis (default the last; as the last layer it pairs with the cross-entropy losses). */
+  softmax(options?: AxisOptions): LayerSpec<'Softmax', AxisOptions>;
+  /** Dropout of whole channels of an image [h, w, c] during training (one draw per sample and channel); identity at inference. */
+  spatialDropout2d(options: RateOptions): LayerSpec<'SpatialDropout2D', RateOptions>;
+  /** Multiplies by seeded N(1, rate / (1 - rate)) noise during training; identity at inference. */
+  gaussianDropout(options: RateOptions): LayerSpec<'GaussianDropout', RateOptions>;
+  /** x0 - x1 of two inputs of one shape. A merge layer, like {@link layers.add}: graph models only. */
+  subtract(options?: LayerOptions): LayerSpec<'Subtract', LayerOptions>;
+  /** The element-wise product of two or more inputs of one shape (a merge layer: graph models only). */
+  multiply(options?: LayerOptions): LayerSpec<'Multiply', LayerOptions>;
+  /** The element-wise mean of two or more inputs of one shape (a merge layer: graph models only). */
+  average(options?: LayerOptions): LayerSpec<'Average', LayerOptions>;
+  /** The element-wise maximum (on ties the gradient goes to the first input); a merge layer: graph models only. */
+  maximum(options?: LayerOptions): LayerSpec<'Maximum', LayerOptions>;
+  /** The element-wise minimum (on ties the gradient goes to the first input); a merge layer: graph models only. */
+  minimum(options?: LayerOptions): LayerSpec<'Minimum', LayerOptions>;
+  /** Joins inputs that match on every axis but `axis` (default -1: channels), a merge layer for graph models. */
+  concatenate(options?: AxisOptions): LayerSpec<'Concatenate', AxisOptions>;
 };
 
 /** Weight penalties for {@link WeightedLayerOptions.kernelRegularizer} / `biasRegularizer`. Coefficients are finite and >= 0. */

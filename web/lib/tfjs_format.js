@@ -22,7 +22,9 @@ const namedInitializer = (flat) => Object.keys(layerDefs().initializers).find((k
 
 // What TF.js and Keras write around a kind's own options (which come from the core's layer
 // definitions): `fixed` keys written on export, `accept` keys whose only supported values are
-// listed, checked on import. A kind without an entry has no TF.js equivalent (SumPooling2D).
+// listed, checked on import; `only` options of ours that TF.js computes only at the listed values
+// and `lacks` options it does not have (left out): export refuses any other value (than the
+// default, for `lacks`). A kind without an entry has no TF.js equivalent (SumPooling2D, SpatialDropout2D).
 const nulls = (...keys) => Object.fromEntries(keys.map((k) => [k, null]));
 const channelsLast = { fixed: { data_format: 'channels_last' }, accept: {} };
 const TFJS = {
@@ -50,12 +52,18 @@ const TFJS = {
   Conv2DTranspose: { fixed: { data_format: 'channels_last', dilation_rate: [1, 1], ...nulls('activity_regularizer', 'kernel_constraint', 'bias_constraint') },
     accept: { dilationRate: [1] } },
   Permute: { fixed: {}, accept: {} },
+  ReLU: { fixed: {}, accept: {}, lacks: ['negativeSlope', 'threshold'] },
+  LeakyReLU: { fixed: {}, accept: {} },
+  ELU: { fixed: {}, accept: {}, only: { alpha: [1] } },
+  PReLU: { fixed: nulls('alpha_regularizer', 'alpha_constraint'), accept: {} },
+  Softmax: { fixed: {}, accept: {} },
+  GaussianDropout: { fixed: {}, accept: {} },
+  ...Object.fromEntries(['Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'].map((k) => [k, { fixed: {}, accept: {} }])),
 };
-// Keras layers that are one of ours with fixed options: class -> [our class, config, accepted options].
-const ALIASES = {
-  ReLU: ['Activation', { activation: 'relu' }, { maxValue: [null], negativeSlope: [0], threshold: [0] }],
-  Softmax: ['Activation', { activation: 'softmax' }, { axis: [-1] }],
-};
+// Activation names as TF.js writes them (it snake-cases 'hardSigmoid'; Keras' 'silu' is its 'swish'),
+// and back. Keras 3's 'hard_sigmoid' is another function (relu6(x + 3) / 6): refused on import.
+const TFJS_ACTIVATION = { silu: 'swish', hardSigmoid: 'hard_sigmoid' };
+const FROM_TFJS_ACTIVATION = { hard_sigmoid: 'hardSigmoid' };
 
 /** The shortest decimal that reads back as the same float32 (the core stores options as float). */
 function f32(x) {
@@ -92,10 +100,18 @@ function kerasLayer({ className, config: c }, inputShape) {
   }
   const out = { name: c.name, trainable: c.trainable ?? true };
   if (className === 'BatchNormalization') out.axis = -1;
+  const { only = {}, lacks = [] } = TFJS[className];
   for (const o of def.options) {
     const v = c[o.key] ?? o.default ?? null;
-    out[snake(o.key)] = o.type === 'real' ? f32(v) : o.type === 'regularizer' ? kerasRegularizer(v)
-      : o.key.endsWith('Initializer') ? kerasInitializer(v) : o.type === 'margins' ? kerasMargins(v) : v;
+    const ok = lacks.includes(o.key) ? [o.default] : only[o.key];
+    if (ok && !ok.includes(v)) {
+      throw new Error(`tfjs export: layer '${c.name}' (${className}): ${o.key} ${JSON.stringify(o.type === 'real' ? f32(v) : v)} has no TensorFlow.js ` +
+        `equivalent (TF.js computes only ${o.key} ${ok.join(' or ')})`);
+    }
+    if (lacks.includes(o.key)) continue;
+    out[snake(o.key)] = o.type === 'real' && v !== null ? f32(v) : o.type === 'regularizer' ? kerasRegularizer(v)
+      : o.key.endsWith('Initializer') ? kerasInitializer(v) : o.type === 'margins' ? kerasMargins(v)
+      : o.key === 'activation' ? TFJS_ACTIVATION[v] ?? v : v;
   }
   Object.assign(out, TFJS[className].fixed);
   if (className === 'BatchNormalization') {
@@ -225,7 +241,7 @@ function importRegularizer(r, key) {
 }
 
 /** A wasmcnn layer spec (plus a BatchNormalization's axis, checked later) from one Keras layer record. */
-function importLayer(record, index, dropped) {
+function importLayer(record, index, dropped, keras3) {
   const cls = record.class_name ?? record.className;
   const r = layerReader(record, index);
   const c = { name: r.get('name') };
@@ -236,15 +252,18 @@ function importLayer(record, index, dropped) {
   r.get('batchInputShape');
   r.get('inputShape');
   r.only('dataFormat', 'channels_last');
-  const [className, fixed, accept] = ALIASES[cls] ?? [cls, {}, TFJS[cls]?.accept];
+  const className = cls;
   const def = layerDefs().byClass[className];
+  const accept = TFJS[className]?.accept;
   if (!def || !accept) {
-    const known = [...Object.keys(TFJS), ...Object.keys(ALIASES)].join(', ');
-    throw new Error(`${r.who}: layer class '${cls}' is not supported (wasmcnn has ${known})`);
+    throw new Error(`${r.who}: layer class '${cls}' is not supported (wasmcnn has ${Object.keys(TFJS).join(', ')})`);
   }
   for (const [k, ok] of Object.entries(accept)) r.only(k, ...ok);
-  Object.assign(c, fixed);
-  for (const o of ALIASES[cls] ? [] : def.options) {
+  if (keras3 && r.raw.activation === 'hard_sigmoid') {
+    r.reject('activation', 'hard_sigmoid', " (Keras 3's hard_sigmoid is relu6(x + 3) / 6; wasmcnn's hardSigmoid is TF.js's and Keras 2's clip(0.2 x + 0.5, 0, 1))");
+  }
+  if (r.raw.activation in FROM_TFJS_ACTIVATION) r.raw.activation = FROM_TFJS_ACTIVATION[r.raw.activation];
+  for (const o of def.options) {
     if (o.type === 'regularizer') c[o.key] = importRegularizer(r, o.key);
     else if (o.key.endsWith('Initializer')) c[o.key] = importInitializer(r, o.key, dropped);
     else if (o.type === 'choice') c[o.key] = r.only(o.key, ...o.choices) ?? undefined;
@@ -271,6 +290,7 @@ function importLayer(record, index, dropped) {
 /** The Sequential topology's layer records and input shape, from any of TF.js' and Keras' forms. */
 function readTopology(topology) {
   let t = typeof topology === 'string' ? JSON.parse(topology) : topology;
+  const keras3 = /^3\./.test(String(t?.keras_version ?? ''));
   if (t && t.model_config) t = t.model_config;
   if (!t || typeof t !== 'object') throw new Error('tfjs import: modelTopology is missing');
   const cls = t.class_name ?? t.className;
@@ -298,7 +318,7 @@ function readTopology(topology) {
     throw new Error(`tfjs import: the input shape must be fully known, got ${JSON.stringify(shape ? [null, ...shape] : null)} ` +
       "(set batch_input_shape on the first layer, e.g. tf.layers.conv2d({inputShape: [28, 28, 1], ...}))");
   }
-  return { layers, inputShape: shape };
+  return { layers, inputShape: shape, keras3 };
 }
 
 function halfToFloat(h) {
@@ -430,10 +450,10 @@ export function fromTfjsArtifacts(artifacts) {
   if (artifacts.format != null && artifacts.format !== FORMAT) {
     throw new Error(`tfjs import: format '${artifacts.format}' is not a layers model (graph models can't be imported)`);
   }
-  const { layers, inputShape } = readTopology(artifacts.modelTopology);
+  const { layers, inputShape, keras3 } = readTopology(artifacts.modelTopology);
   const ours = artifacts.userDefinedMetadata?.wasmcnn;
   const dropped = [];
-  const specs = layers.map(({ rec, index }) => importLayer(rec, index, dropped));
+  const specs = layers.map(({ rec, index }) => importLayer(rec, index, dropped, keras3));
   // TF.js 4.22's SeparableConv2D.getConfig() leaves out depth_multiplier: its depthwise kernel's
   // last dimension says what it is.
   for (const s of specs) {
@@ -452,6 +472,7 @@ export function fromTfjsArtifacts(artifacts) {
     delete s.config.dilationRate;
   }
   const axes = specs.map((s) => {
+    if (s.className !== 'BatchNormalization') return undefined;  // Softmax and Concatenate keep theirs
     const { axis, ...config } = s.config;
     s.config = config;
     return axis;

@@ -7,7 +7,7 @@ const model = cnn.sequential({ inputShape: [28, 28, 1], layers: [cnn.layers.flat
 
 cnn.layers.dense({ units: '10' }); // error TS2322
 cnn.layers.conv2d({ filters: 3 }); // error TS2345
-cnn.layers.dense({ units: 10, activation: 'gelu' }); // error TS2322
+cnn.layers.dense({ units: 10, activation: 'cubic' }); // error TS2322
 cnn.layers.maxPooling2d({ poolSize: 2, padding: 'full' }); // error TS2322
 model.compile({ loss: 'hinge' }); // error TS2322
 model.compile({ optimizer: 'rmsprop', loss: 'mse' }); // error TS2322
