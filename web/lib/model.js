@@ -1,4 +1,5 @@
-// Model: a sequential CNN living in wasm memory, with a Keras-style API.
+// Model: a CNN living in wasm memory, with a Keras-style API: a sequential stack (sequential()) or
+// a graph of layers (cnn.model({ inputs, outputs }), functional.js), one input and one output.
 //
 // Batches are gathered from JavaScript arrays into wasm staging buffers (one typed-array copy per
 // sample) and run by the core; results are copied out at once. fit() is async and yields to the
@@ -9,6 +10,8 @@ import { checkSpec } from './layers.js';
 import { toCoreOptimizer } from './optimizers.js';
 import { runFit, checkBatchSize, divergence } from './fit.js';
 import { toCoreAugment } from './augment.js';
+import { SymbolicTensor, appliedNode, inputTensor, sampleShape, symbolicList } from './symbolic.js';
+import { summaryLines } from './summary.js';
 
 export const LOSSES = {
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
@@ -45,8 +48,28 @@ class LayerView {
   getConfig() {
     return this.#spec.config;
   }
+  /** [null, ...shape] of its input; a list of them for a layer with several inputs (a merge). */
   get inputShape() {
-    return [null, ...this.#h.layerInputShape(this.index)];
+    const shapes = this.model._nodeInputTensors(this.index).map((t) => t.shape);
+    return shapes.length === 1 ? shapes[0] : shapes;
+  }
+  /** The symbolic tensor this layer outputs in its model: cut the model there with cnn.model({ inputs: model.inputs, outputs: layer.output }). */
+  get output() {
+    return this.model._nodeTensor(this.index);
+  }
+  /** The symbolic tensor(s) this layer reads in its model. */
+  get input() {
+    const ins = this.model._nodeInputTensors(this.index);
+    return ins.length === 1 ? ins[0] : ins;
+  }
+  /**
+   * This layer applied to other symbolic tensors; a model built from the result starts from a copy
+   * of this layer's weights (cnn.model() never shares weights between models).
+   */
+  apply(xs) {
+    const { model, index } = this;
+    const spec = () => call(() => model._handle().layerSpec(index));
+    return applyLayerView(this, xs, spec, () => ({ model, index }), `layer '${this.name}'.apply`);
   }
   get outputShape() {
     return [null, ...this.#h.layerOutputShape(this.index)];
@@ -73,8 +96,19 @@ class LayerView {
   }
 }
 
+// Applying a built layer: shape from the core, like a spec (symbolic.js), weights from the model.
+function applyLayerView(view, xs, spec, source, what) {
+  const inputs = symbolicList(xs, what);
+  const shape = call((c) => c.layerOutputShape(spec().className, spec().config, inputs.map(sampleShape)));
+  return new SymbolicTensor(shape, appliedNode(view, inputs, spec, source), `${view.name}/output`);
+}
+
 export class Model {
   #handle;
+  #views = [];    // LayerView per node, made on first use (so getLayer(x) === getLayer(x))
+  #tensors = [];  // the symbolic output of each node, made on first use
+  #input = null;  // the symbolic input: cnn.model()'s, or made on first use
+  #graph = null;  // { name } for a model built by cnn.model() (exported as a TF.js 'Model')
   #release;
   #xs = new Staging();
   #ts = new Staging();
@@ -124,7 +158,105 @@ export class Model {
 
   get layers() {
     const n = this._handle().numLayers();
-    return Array.from({ length: n }, (_, i) => new LayerView(this, i));
+    return Array.from({ length: n }, (_, i) => this._view(i));
+  }
+
+  /** @internal */
+  _view(i) {
+    this.#views[i] ??= new LayerView(this, i);
+    return this.#views[i];
+  }
+
+  /** 'sequential' for sequential(), the name given to cnn.model() (default 'model'). */
+  get name() {
+    return this.#graph?.name ?? 'sequential';
+  }
+
+  /** True when built by cnn.model() (exported to TF.js as a functional 'Model'). */
+  get isGraph() {
+    return this.#graph !== null;
+  }
+
+  /** @internal set by cnn.model() and when loading a saved graph model */
+  _setGraph({ name, input }) {
+    this.#graph = { name };
+    if (input) this.#input = input;
+  }
+
+  /** [the symbolic input]: wasmcnn models have one input. */
+  get inputs() {
+    this.#input ??= inputTensor(this._handle().inputShape(), 'input_1');
+    return [this.#input];
+  }
+
+  /** [the symbolic output]: the last layer's output. */
+  get outputs() {
+    const n = this._handle().numLayers();
+    return n === 0 ? this.inputs : [this._nodeTensor(n - 1)];
+  }
+
+  /** @internal the nodes node i reads: -1 is the model's input */
+  _nodeInputs(i) {
+    return Array.from(call(() => this._handle().nodeInputs(i)));
+  }
+
+  /** @internal */
+  _nodeInputTensors(i) {
+    return this._nodeInputs(i).map((k) => (k < 0 ? this.inputs[0] : this._nodeTensor(k)));
+  }
+
+  /** @internal the symbolic output of node i, a node of this model (its weights are this model's) */
+  _nodeTensor(i) {
+    if (!this.#tensors[i]) {
+      const h = this._handle();
+      const view = this._view(i);
+      const node = {
+        layer: view,
+        inputs: () => this._nodeInputTensors(i),
+        spec: () => call(() => h.layerSpec(i)),
+        source: () => ({ model: this, index: i }),
+      };
+      this.#tensors[i] = new SymbolicTensor(call(() => h.layerOutputShape(i)), node, `${view.name}/output`);
+    }
+    return this.#tensors[i];
+  }
+
+  /**
+   * This model used as a layer of another: its layers are inlined (flattened) into the graph that
+   * reads the result, starting from copies of their weights. x must have this model's input shape.
+   */
+  apply(xs) {
+    const what = `model '${this.name}'.apply`;
+    const list = symbolicList(xs, what);
+    if (list.length !== 1) throw new Error(`${what}: this model takes one input, got ${list.length}`);
+    const [x] = list;
+    const want = this.inputs[0].shape;
+    if (x.shape.length !== want.length || x.shape.some((d, i) => d !== want[i])) {
+      throw new Error(`${what}: expected an input of shape ${fmt(want)}, got ${fmt(x.shape)} (${x.name})`);
+    }
+    const h = this._handle();
+    const made = [];
+    const n = h.numLayers();
+    if (n === 0) throw new Error(`${what}: the model has no layers`);
+    for (let i = 0; i < n; i++) {
+      const inputs = this._nodeInputs(i).map((k) => (k < 0 ? x : made[k]));
+      const view = this._view(i);
+      const node = appliedNode(view, inputs, () => call(() => h.layerSpec(i)), () => ({ model: this, index: i }));
+      node.inlinedFrom = this.name;
+      made.push(new SymbolicTensor(call(() => h.layerOutputShape(i)), node, `${view.name}/output`));
+    }
+    return made[n - 1];
+  }
+
+  /** false freezes every layer, true unfreezes every layer (as TF.js' model.trainable); reads true while any layer trains. */
+  get trainable() {
+    return this.layers.length === 0 || this.layers.some((l) => l.trainable);
+  }
+
+  set trainable(on) {
+    if (typeof on !== 'boolean') throw new Error(`model: trainable must be true or false, got ${JSON.stringify(on)}`);
+    this._notWhileTraining('trainable');
+    for (const l of this.layers) l.trainable = on;
   }
 
   getLayer(nameOrIndex) {
@@ -172,6 +304,9 @@ export class Model {
   pop() {
     this._notWhileTraining('pop');
     call(() => this._handle().pop());
+    const n = this._handle().numLayers();
+    this.#views.length = Math.min(this.#views.length, n);
+    this.#tensors.length = Math.min(this.#tensors.length, n);
     this.#recompileAfterEdit();
     return this;
   }
@@ -194,11 +329,14 @@ export class Model {
     const { optimizer = 'adam', loss, metrics = ['accuracy'], ...rest } = options;
     const unknown = Object.keys(rest);
     if (unknown.length) throw new Error(`compile: unknown option '${unknown[0]}' (known: optimizer, loss, metrics)`);
-    if (!(loss in LOSSES)) {
-      throw new Error(`compile: unknown loss ${JSON.stringify(loss)} (known: sparseCategoricalCrossentropy, categoricalCrossentropy, meanSquaredError)`);
+    const knownLosses = 'sparseCategoricalCrossentropy, categoricalCrossentropy, meanSquaredError';
+    if (typeof loss === 'function') {
+      throw new Error(`compile: custom loss functions are not supported (the loss and its gradient run inside the core); use one of ${knownLosses}`);
     }
+    if (typeof loss !== 'string' || !(loss in LOSSES)) throw new Error(`compile: unknown loss ${JSON.stringify(loss)} (known: ${knownLosses})`);
     const list = Array.isArray(metrics) ? metrics : [metrics];
     for (const m of list) {
+      if (typeof m === 'function') throw new Error('compile: custom metric functions are not supported; the known metric is \'accuracy\'');
       if (!['accuracy', 'acc'].includes(m)) throw new Error(`compile: unknown metric ${JSON.stringify(m)} (known: accuracy)`);
     }
     const opt = toCoreOptimizer(optimizer);
@@ -245,8 +383,15 @@ export class Model {
     this.#metadata = value ?? {};
   }
 
-  summary() {
-    return this._handle().summary();
+  /**
+   * Prints the layers as TF.js does (Layer (type), Output shape, Param #, and for a graph model
+   * Connected to), one line per printFn call (default console.log), and returns the text.
+   */
+  summary(lineLength, positions, printFn = console.log) {
+    if (printFn !== undefined && typeof printFn !== 'function') throw new Error('summary: printFn must be a function');
+    const lines = summaryLines(this, { lineLength, positions });
+    for (const line of lines) printFn(line);
+    return `${lines.join('\n')}\n`;
   }
 
   countParams() {
@@ -493,7 +638,9 @@ export class Model {
   toBytes() {
     const h = this._handle();
     // A model whose output no longer suits its loss (mid-edit) is saved uncompiled, so it loads.
-    const meta = JSON.stringify({ format: FORMAT, compile: this.#stale ? null : this.#compileConfig, user: this.#metadata });
+    const graph = this.#graph && { name: this.#graph.name, input: this.inputs[0].name };
+    const meta = JSON.stringify({ format: FORMAT, compile: this.#stale ? null : this.#compileConfig, user: this.#metadata,
+      ...(graph ? { graph } : {}) });
     call(() => h.setMetadata(meta));
     return call((c) => c.saveModel(h)); // already a copy in JavaScript memory
   }
@@ -532,6 +679,10 @@ export function sequential(options = {}) {
   const unknown = Object.keys(rest);
   if (unknown.length) throw new Error(`sequential: unknown option '${unknown[0]}' (known: inputShape, seed, layers)`);
   const shape = inputShape ?? layers[0]?.config?.inputShape;
+  if (shape === undefined) {
+    throw new Error('sequential: the input shape is unknown: pass sequential({ inputShape: [28, 28, 1], layers }) or give the first ' +
+      'layer one (cnn.layers.conv2d({ inputShape: [28, 28, 1], ... })); wasmcnn builds each layer as it is added, so it needs the shape first');
+  }
   // Below 2^31: the core's dimensions are 32-bit ints, and bigger numbers would wrap around.
   if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((d) => Number.isInteger(d) && d > 0 && d < 2 ** 31)) {
     throw new Error(`sequential: inputShape must be 1 to 3 positive integers below 2^31 (e.g. [28, 28, 1]), got ${JSON.stringify(shape)}`);
@@ -576,6 +727,7 @@ export function modelFromBytes(bytes) {
         throw new Error('loadModel: the model file\'s metadata is not valid JSON');
       }
     }
+    if (meta.graph) model._setGraph({ name: meta.graph.name, input: inputTensor(handle.inputShape(), meta.graph.input) });
     if (meta.compile) model.compile({ loss: meta.compile.loss, optimizer: meta.compile.optimizer, metrics: meta.compile.metrics });
     model.metadata = meta.user ?? {};
   } catch (e) {
