@@ -1,6 +1,9 @@
 // The TensorFlow.js layers-model format, both ways: a model.json (format 'layers-model', a Keras
-// Sequential topology in snake_case, a weightsManifest) plus raw little-endian weight files, or the
-// same in memory as TF.js' ModelArtifacts { modelTopology, weightSpecs, weightData }.
+// Sequential or functional Model topology in snake_case, a weightsManifest) plus raw little-endian
+// weight files, or the same in memory as TF.js' ModelArtifacts { modelTopology, weightSpecs, weightData }.
+// Functional topologies are read in the Keras 2 form TF.js writes (inbound_nodes [[["name", 0, 0, {}]]])
+// and the Keras 3 form ({ args: [{ config: { keras_history: ["name", 0, 0] } }] }); nested models are
+// flattened into one graph (their layers keep their names); graph models export as class 'Model'.
 //
 // Layouts need no transposes: conv kernels are HWIO [kh,kw,ic,oc], dense kernels [in,units], data
 // NHWC, as in TF.js. Export follows what tfjs-layers 4.22 writes (tf.LayersModel.save); import also
@@ -8,6 +11,7 @@
 // 'layer/0'), tensorflowjs_converter's quantized weights, and rejects, naming the layer and the
 // option, anything that would change what the model computes. Files, URLs and downloads: tfjs_io.js.
 import { sequential } from './model.js';
+import { graphModel } from './functional.js';
 import { layerSpec, layerDefs } from './layers.js';
 
 const FORMAT = 'layers-model';
@@ -37,6 +41,24 @@ const TFJS = {
   Dropout: { fixed: { noise_shape: null, seed: null }, accept: {} },
   GaussianNoise: { fixed: {}, accept: {} },
   BatchNormalization: { fixed: {}, accept: { renorm: [false] } },
+  Add: { fixed: {}, accept: {} },
+  Reshape: { fixed: {}, accept: {} },
+  // Keras writes padding as [[top, bottom], [left, right]]; wasmcnn pads symmetrically.
+  ZeroPadding2D: {
+    fixed: { data_format: 'channels_last' },
+    accept: {},
+    toKeras: (out) => {
+      const [h, w] = out.padding;
+      out.padding = [[h, h], [w, w]];
+    },
+    fromKeras: (raw, reject) => {
+      const p = raw.padding;
+      if (Array.isArray(p) && p.length === 2 && p.every(Array.isArray)) {
+        if (p.some((side) => side.length !== 2 || side[0] !== side[1])) reject('padding', p, ' (wasmcnn pads the same on both sides of an axis)');
+        raw.padding = [p[0][0], p[1][0]];
+      }
+    },
+  },
 };
 // Keras layers that are one of ours with fixed options: class -> [our class, config, accepted options].
 const ALIASES = {
@@ -77,6 +99,7 @@ function kerasLayer({ className, config: c }, inputShape) {
       : o.key.endsWith('Initializer') ? kerasInitializer(v) : v;
   }
   Object.assign(out, TFJS[className].fixed);
+  TFJS[className].toKeras?.(out);
   if (className === 'BatchNormalization') {
     Object.assign(out, { beta_initializer: kerasInitializer('zeros'), gamma_initializer: kerasInitializer('ones'),
       moving_mean_initializer: kerasInitializer('zeros'), moving_variance_initializer: kerasInitializer('ones'),
@@ -100,15 +123,39 @@ function trainingConfig(compile) {
   return { loss: snake(compile.loss), metrics: ['accuracy'], optimizer_config: optimizer };
 }
 
+/** A graph model's topology as TF.js writes a functional tf.model(): an InputLayer, then each layer with its inbound node. */
+function graphTopology(model, spec) {
+  const input = model.inputs[0];
+  const names = spec.layers.map((l) => l.config.name);
+  const layers = [{
+    name: input.name, class_name: 'InputLayer',
+    config: { batch_input_shape: input.shape, dtype: 'float32', sparse: false, name: input.name }, inbound_nodes: [],
+  }];
+  spec.layers.forEach((l, i) => {
+    const { class_name, config } = kerasLayer(l, null);
+    const from = model._nodeInputs(i).map((k) => [k < 0 ? input.name : names[k], 0, 0, {}]);
+    layers.push({ name: config.name, class_name, config, inbound_nodes: [from] });
+  });
+  return {
+    class_name: 'Model',
+    config: { name: model.name, layers, input_layers: [[input.name, 0, 0]], output_layers: [[names.at(-1), 0, 0]] },
+  };
+}
+
+const isChain = (model, n) => Array.from({ length: n }, (_, i) => model._nodeInputs(i)).every((ins, i) => ins.length === 1 && ins[0] === i - 1);
+
 /**
  * The model as TF.js ModelArtifacts, what tf.io.fromMemory() and tf.loadLayersModel() take.
+ * A sequential chain exports as a 'Sequential', a model from cnn.model() (or any graph) as a 'Model'.
  * wasmcnn's extras (seed, learning-rate multipliers, compile settings, metadata) travel in
  * userDefinedMetadata.wasmcnn, so a round trip through this format loses nothing.
  */
 export function toTfjsArtifacts(model) {
   const spec = model.toSpec();
   if (spec.layers.length === 0) throw new Error('tfjs export: the model has no layers');
-  const layers = spec.layers.map((l, i) => kerasLayer(l, i === 0 ? spec.inputShape : null));
+  const graph = model.isGraph || !isChain(model, spec.layers.length);
+  const topology = graph ? graphTopology(model, spec)
+    : { class_name: 'Sequential', config: { name: 'sequential', layers: spec.layers.map((l, i) => kerasLayer(l, i === 0 ? spec.inputShape : null)) } };
   const weights = model.getWeights();
   const data = new Float32Array(weights.reduce((a, w) => a + w.data.length, 0));
   let offset = 0;
@@ -120,7 +167,7 @@ export function toTfjsArtifacts(model) {
     .map((l) => [l.config.name, f32(l.config.lrMultiplier)]));
   return {
     // keras_version names the schema this topology follows (checked against @tensorflow/tfjs 4.22).
-    modelTopology: { class_name: 'Sequential', config: { name: 'sequential', layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
+    modelTopology: { ...topology, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
     format: FORMAT,
     generatedBy: 'wasmcnn',
     convertedBy: null,
@@ -215,6 +262,7 @@ function importLayer(record, index, dropped) {
   r.get('batchInputShape');
   r.get('inputShape');
   r.only('dataFormat', 'channels_last');
+  TFJS[cls]?.fromKeras?.(r.raw, r.reject);
   const [className, fixed, accept] = ALIASES[cls] ?? [cls, {}, TFJS[cls]?.accept];
   const def = layerDefs().byClass[className];
   if (!def || !accept) {
@@ -246,14 +294,139 @@ function importLayer(record, index, dropped) {
   return { className, config: c };
 }
 
-/** The Sequential topology's layer records and input shape, from any of TF.js' and Keras' forms. */
+const GRAPH_CLASSES = ['Model', 'Functional'];
+const classOf = (rec) => rec.class_name ?? rec.className;
+const batchShapeOf = (cfg) => cfg.batch_input_shape ?? cfg.batchInputShape ?? cfg.batch_shape ?? cfg.batchShape;
+
+function checkInputDtype(cfg) {
+  const dtype = typeof cfg.dtype === 'object' && cfg.dtype ? cfg.dtype.config?.name : cfg.dtype;
+  if (dtype != null && dtype !== 'float32') throw new Error(`tfjs import: input dtype '${dtype}' is not supported (wasmcnn takes float32)`);
+}
+
+function checkInputShape(shape) {
+  if (!shape || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`tfjs import: the input shape must be fully known, got ${JSON.stringify(shape ? [null, ...shape] : null)} ` +
+      "(set batch_input_shape on the first layer, e.g. tf.layers.conv2d({inputShape: [28, 28, 1], ...}))");
+  }
+}
+
+/** [layer name, node index, tensor index] triples of a model's input_layers/output_layers (Keras 3 writes one triple bare). */
+function endpoints(list, what, model) {
+  const triples = Array.isArray(list) && typeof list[0] === 'string' ? [list] : list;
+  if (!Array.isArray(triples) || triples.length === 0) {
+    throw new Error(`tfjs import: model '${model}' has no ${what === 'inputs' ? 'input_layers' : 'output_layers'} ` +
+      '(a functional topology lists its inputs and outputs)');
+  }
+  if (triples.length > 1) {
+    throw new Error(`tfjs import: model '${model}' has ${triples.length} ${what} (${triples.map((x) => x[0]).join(', ')}); ` +
+      'wasmcnn models have one input and one output');
+  }
+  return triples[0];
+}
+
+/**
+ * The inbound tensors of each call of a layer: [[name, nodeIndex, tensorIndex], ...] per call, from
+ * Keras 2 / TF.js lists ([[["conv", 0, 0, {}]]]) or Keras 3 records ({ args, kwargs } holding
+ * { config: { keras_history: ["conv", 0, 0] } }, a merge's in a list as its first argument).
+ */
+function inboundCalls(rec) {
+  const nodes = rec.inbound_nodes ?? rec.inboundNodes ?? [];
+  return nodes.map((node) => {
+    if (Array.isArray(node)) return node.map((ref) => ref.slice(0, 3));
+    const refs = [];
+    const walk = (v) => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') {
+        const history = v.config?.keras_history ?? v.keras_history;
+        if (history) refs.push(history.slice(0, 3));
+        else Object.values(v).forEach(walk);
+      }
+    };
+    walk(node.args ?? []);
+    return refs;
+  });
+}
+
+/**
+ * Flattens a functional topology (and the models nested in it) into nodes in topological order:
+ * { rec, index, inputs: [names] }, where '' is the model's input and other names are earlier nodes.
+ * `binding` is what the topology's own input stands for ('' at the top, the outer tensor when nested).
+ */
+function flattenGraph(config, binding, out, inputs) {
+  const model = config.name ?? 'model';
+  const records = config.layers ?? [];
+  const byName = new Map(records.map((rec, i) => [rec.name ?? rec.config?.name, { rec, index: i }]));
+  const resolved = new Map();
+  const [inputName] = endpoints(config.input_layers ?? config.inputLayers, 'inputs', model);
+  const [outputName] = endpoints(config.output_layers ?? config.outputLayers, 'outputs', model);
+  const inputRec = byName.get(inputName)?.rec;
+  if (!inputRec || classOf(inputRec) !== 'InputLayer') throw new Error(`tfjs import: model '${model}': its input '${inputName}' is not an InputLayer`);
+  checkInputDtype(inputRec.config ?? {});
+  inputs.push({ name: inputName, shape: batchShapeOf(inputRec.config ?? {})?.slice(1) });
+  resolved.set(inputName, binding);
+  const visiting = new Set();
+  const visit = (name) => {
+    if (resolved.has(name)) return resolved.get(name);
+    const entry = byName.get(name);
+    if (!entry) throw new Error(`tfjs import: model '${model}': a layer reads '${name}', which is not one of its layers`);
+    if (visiting.has(name)) throw new Error(`tfjs import: model '${model}': layer '${name}' reads its own output (a cycle)`);
+    visiting.add(name);
+    const { rec, index } = entry;
+    const cls = classOf(rec);
+    if (cls === 'InputLayer') throw new Error(`tfjs import: model '${model}' has a second input '${name}'; wasmcnn models have one input`);
+    const calls = inboundCalls(rec);
+    if (calls.length !== 1) {
+      throw new Error(calls.length === 0 ? `tfjs import: layer '${name}' (${cls}) has no inbound node` : `tfjs import: layer '${name}' (${cls}) ` +
+        `is applied ${calls.length} times (a shared layer); wasmcnn gives each layer one place in a graph`);
+    }
+    const from = calls[0].map(([n, , tensor]) => {
+      if (tensor !== 0) throw new Error(`tfjs import: layer '${name}' reads output ${tensor} of '${n}'; wasmcnn layers have one output`);
+      return visit(n);
+    });
+    if (GRAPH_CLASSES.includes(cls) || cls === 'Sequential') {
+      if (from.length !== 1) throw new Error(`tfjs import: nested model '${name}' takes ${from.length} inputs; wasmcnn models have one`);
+      resolved.set(name, cls === 'Sequential' ? flattenSequential(rec.config, from[0], out) : flattenGraph(rec.config, from[0], out, []));
+    } else {
+      out.push({ rec, index, inputs: from });
+      resolved.set(name, name);
+    }
+    visiting.delete(name);
+    return resolved.get(name);
+  };
+  return visit(outputName);
+}
+
+/** A Sequential nested in a functional model: its layers as a chain after `binding`. */
+function flattenSequential(config, binding, out) {
+  let last = binding;
+  const records = Array.isArray(config) ? config : config?.layers ?? [];
+  records.forEach((rec, index) => {
+    if (classOf(rec) === 'InputLayer') return;
+    out.push({ rec, index, inputs: [last] });
+    last = rec.config?.name ?? rec.name;
+  });
+  return last;
+}
+
+/**
+ * The topology's layer records (each with the names of the nodes it reads, for a functional model)
+ * and input shape, from any of TF.js' and Keras' forms.
+ */
 function readTopology(topology) {
   let t = typeof topology === 'string' ? JSON.parse(topology) : topology;
   if (t && t.model_config) t = t.model_config;
   if (!t || typeof t !== 'object') throw new Error('tfjs import: modelTopology is missing');
   const cls = t.class_name ?? t.className;
+  if (GRAPH_CLASSES.includes(cls)) {
+    const layers = [];
+    const inputs = [];
+    flattenGraph(t.config ?? {}, '', layers, inputs);
+    const shape = inputs[0].shape;
+    checkInputShape(shape);
+    return { layers, inputShape: shape, graph: { name: t.config?.name ?? 'model', input: inputs[0].name } };
+  }
   if (cls !== 'Sequential') {
-    throw new Error(`tfjs import: only Sequential models are supported, this one is '${cls}' (rebuild it with tf.sequential)`);
+    throw new Error(`tfjs import: model class '${cls}' is not supported (wasmcnn reads Sequential and functional Model topologies)`);
   }
   const records = Array.isArray(t.config) ? t.config : t.config?.layers;
   if (!Array.isArray(records) || records.length === 0) throw new Error('tfjs import: the Sequential model has no layers');
@@ -272,11 +445,8 @@ function readTopology(topology) {
     layers.push({ rec, index: i });
   });
   shape ??= t.config?.build_input_shape?.slice(1);
-  if (!shape || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`tfjs import: the input shape must be fully known, got ${JSON.stringify(shape ? [null, ...shape] : null)} ` +
-      "(set batch_input_shape on the first layer, e.g. tf.layers.conv2d({inputShape: [28, 28, 1], ...}))");
-  }
-  return { layers, inputShape: shape };
+  checkInputShape(shape);
+  return { layers, inputShape: shape, graph: null };
 }
 
 function halfToFloat(h) {
@@ -408,7 +578,7 @@ export function fromTfjsArtifacts(artifacts) {
   if (artifacts.format != null && artifacts.format !== FORMAT) {
     throw new Error(`tfjs import: format '${artifacts.format}' is not a layers model (graph models can't be imported)`);
   }
-  const { layers, inputShape } = readTopology(artifacts.modelTopology);
+  const { layers, inputShape, graph } = readTopology(artifacts.modelTopology);
   const ours = artifacts.userDefinedMetadata?.wasmcnn;
   const dropped = [];
   const specs = layers.map(({ rec, index }) => importLayer(rec, index, dropped));
@@ -419,9 +589,11 @@ export function fromTfjsArtifacts(artifacts) {
   });
   for (const s of specs) if (ours?.lrMultipliers?.[s.config.name] !== undefined) s.config.lrMultiplier = ours.lrMultipliers[s.config.name];
   let model;
+  const seed = Number.isInteger(ours?.seed) ? ours.seed : 42;
   try {
-    model = sequential({ inputShape, seed: Number.isInteger(ours?.seed) ? ours.seed : 42,
-      layers: specs.map((s) => layerSpec(s.className, s.config)) });
+    const checked = specs.map((s) => layerSpec(s.className, s.config));
+    model = graph ? graphModel({ inputShape, seed, ...graph, nodes: checked.map((s, i) => ({ ...s, inputs: layers[i].inputs })) })
+      : sequential({ inputShape, seed, layers: checked });
   } catch (e) {
     throw new Error(`tfjs import: ${e.message}`);
   }
@@ -442,6 +614,12 @@ export function fromTfjsArtifacts(artifacts) {
     const meta = ours?.metadata ?? { tfjs: { generatedBy: artifacts.generatedBy ?? null, convertedBy: artifacts.convertedBy ?? null,
       userDefinedMetadata: artifacts.userDefinedMetadata ?? null } };
     if (dropped.length) meta.tfjs = { ...meta.tfjs, dropped };
+    // Constraints only act in training, but a user fine-tuning the model would lose them silently.
+    const constraints = dropped.filter((d) => /_constraint$/.test(d));
+    if (constraints.length) {
+      console.warn(`tfjs import: wasmcnn does not apply weight constraints, so training this model will not enforce them (${constraints.join(', ')}); ` +
+        'predictions are unaffected. The list is in model.metadata.tfjs.dropped');
+    }
     model.metadata = meta;
   } catch (e) {
     model.dispose();
