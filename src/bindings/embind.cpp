@@ -318,7 +318,8 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
       .field("nesterov", &OptimizerConfig::nesterov)
       .field("beta1", &OptimizerConfig::beta1)
       .field("beta2", &OptimizerConfig::beta2)
-      .field("epsilon", &OptimizerConfig::epsilon);
+      .field("epsilon", &OptimizerConfig::epsilon)
+      .field("rho", &OptimizerConfig::rho);
 
   value_object<AugmentOptions>("AugmentOptions")
       .field("rotation", &AugmentOptions::rotation)

@@ -1,6 +1,7 @@
 // Type declarations and reference documentation for wasmcnn, the npm library in web/lib.
 //
-// wasmcnn trains and runs sequential convolutional networks in browsers, workers and Node, on a C++
+// wasmcnn trains and runs convolutional networks (sequential stacks and graphs with one input and
+// one output) in browsers, workers and Node, on a C++
 // core compiled to WebAssembly SIMD. The API follows TensorFlow.js' layers API (Keras in camelCase):
 //
 //   import * as cnn from 'wasmcnn';
@@ -447,19 +448,43 @@ export interface AdamSpec {
   epsilon: number;
 }
 
-/** The full optimizer record a compiled model keeps (see {@link CompileConfig}); every field present. */
+/** Options of {@link optimizers.rmsprop} (TF.js' defaults). */
+export interface RmspropOptions {
+  /** Default 0.001. */
+  learningRate?: number;
+  /** Decay of the running mean square, in [0, 1); default 0.9. */
+  rho?: number;
+  /** TF.js' name for rho (give one of them). */
+  decay?: number;
+  /** In [0, 1); default 0. */
+  momentum?: number;
+  /** Default 1e-7. */
+  epsilon?: number;
+}
+
+/** An RMSprop optimizer spec, as made by {@link optimizers.rmsprop}. */
+export interface RmspropSpec {
+  type: 'rmsprop';
+  learningRate: number;
+  rho: number;
+  momentum: number;
+  epsilon: number;
+}
+
+/** The full optimizer record a compiled model keeps (see {@link CompileConfig}); every field present (rho only for rmsprop). */
 export interface OptimizerConfig {
-  type: 'sgd' | 'adam';
+  type: 'sgd' | 'adam' | 'rmsprop';
   learningRate: number;
   momentum: number;
   nesterov: boolean;
   beta1: number;
   beta2: number;
   epsilon: number;
+  rho?: number;
 }
 
 /** An optimizer for {@link CompileOptions.optimizer}: a name (with default settings) or a spec. */
-export type Optimizer = 'sgd' | 'adam' | SgdSpec | AdamSpec | OptimizerConfig;
+export type Optimizer = 'sgd' | 'adam' | 'rmsprop' | SgdSpec | AdamSpec | RmspropSpec | OptimizerConfig;
 
 /** Optimizer factories. Options are checked at once (unknown names, negative or non-finite numbers throw). */
 export const optimizers: {
@@ -467,6 +492,11 @@ export const optimizers: {
   sgd(options?: SgdOptions): SgdSpec;
   /** Adam (Kingma & Ba 2015). */
   adam(options?: AdamOptions): AdamSpec;
+  /**
+   * RMSprop (Tieleman & Hinton 2012) as TF.js computes it: ms = rho ms + (1 - rho) g^2;
+   * mom = momentum mom + lr g / sqrt(ms + epsilon); w -= mom.
+   */
+  rmsprop(options?: RmspropOptions): RmspropSpec;
 };
 
 /**
@@ -746,6 +776,8 @@ export interface ModelSpec {
   inputShape: number[];
   seed: number;
   layers: LayerRecord[];
+  /** Graph models only: the model and input names, and the names each layer reads ('' is the input). */
+  graph?: { name: string; input: string; inputs: string[][] };
 }
 
 /** Options of {@link Model.predict} and {@link Model.evaluate}. Unknown names throw. */
@@ -841,8 +873,8 @@ export interface SaveResult {
 }
 
 /**
- * A sequential CNN whose weights live in wasm memory. Make one with {@link sequential} or
- * {@link loadModel}; free it with {@link Model.dispose} (a finalizer frees forgotten ones eventually,
+ * A CNN whose weights live in wasm memory: a sequential stack or a graph. Make one with
+ * {@link sequential}, {@link model} or {@link loadModel}; free it with {@link Model.dispose} (a finalizer frees forgotten ones eventually,
  * but not promptly). Every method of a disposed model throws "model: this model was disposed".
  */
 export class Model {

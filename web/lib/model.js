@@ -7,7 +7,7 @@
 import { call, getCore, Staging } from './core.js';
 import { Tensor, asTensor, fmt, sampleSize } from './tensor.js';
 import { checkSpec } from './layers.js';
-import { toCoreOptimizer } from './optimizers.js';
+import { toCoreOptimizer, coreOptimizerRecord } from './optimizers.js';
 import { runFit, checkBatchSize, divergence } from './fit.js';
 import { toCoreAugment } from './augment.js';
 import { SymbolicTensor, appliedNode, inputTensor, sampleShape, symbolicList } from './symbolic.js';
@@ -283,14 +283,24 @@ export class Model {
     return names.map((n) => this.getLayer(n));
   }
 
-  /** Keras' model.getConfig(): the layer specs, input shape and seed. */
+  /**
+   * Keras' model.getConfig(): the layer specs, input shape and seed; for a graph model also
+   * `graph: { name, input, inputs }` (the names each layer reads, '' the input), which sequential()
+   * refuses rather than chain the layers.
+   */
   toSpec() {
     const h = this._handle();
-    return {
+    const spec = {
       inputShape: h.inputShape(),
       seed: h.seed(),
       layers: this.layers.map((l) => call(() => h.layerSpec(l.index))),
     };
+    if (this.#graph) {
+      const names = spec.layers.map((l) => l.config.name);
+      spec.graph = { name: this.name, input: this.inputs[0].name,
+        inputs: spec.layers.map((l, i) => this._nodeInputs(i).map((k) => (k < 0 ? '' : names[k]))) };
+    }
+    return spec;
   }
 
   add(layer) {
@@ -340,7 +350,7 @@ export class Model {
       if (!['accuracy', 'acc'].includes(m)) throw new Error(`compile: unknown metric ${JSON.stringify(m)} (known: accuracy)`);
     }
     const opt = toCoreOptimizer(optimizer);
-    call(() => this._handle().compile(LOSSES[loss], opt));
+    call(() => this._handle().compile(LOSSES[loss], coreOptimizerRecord(opt)));
     this.#compileConfig = { loss: LOSSES[loss], optimizer: opt, metrics: list };
     this.#stale = false;
     return this;
@@ -348,7 +358,7 @@ export class Model {
 
   #recompile() {
     const { loss, optimizer } = this.#compileConfig;
-    call(() => this._handle().compile(loss, optimizer));
+    call(() => this._handle().compile(loss, coreOptimizerRecord(optimizer)));
   }
 
   get compileConfig() {
