@@ -2,8 +2,9 @@
 // models built with tf.model() — a residual block (conv, batch norm, add), zero padding, reshape, a
 // nested model — load into wasmcnn with the same predictions (<= 1e-4), in the Keras 2 form TF.js
 // writes and in the Keras 3 form; wasmcnn graph models export as class 'Model' that
-// tf.loadLayersModel reads back with the same predictions, and round-trip. Shared layers and several
-// inputs are refused by name. MobileNet tests need depthwiseConv2d and run once the core has it.
+// tf.loadLayersModel reads back with the same predictions, and round-trip. Several inputs or outputs
+// are refused by name; a shared layer becomes one copy per place (same weights, a warning).
+// MobileNet tests need depthwiseConv2d and run once the core has it.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -200,12 +201,38 @@ test('sequential models still export as Sequential', () => {
   m.dispose();
 });
 
-test('shared layers and several inputs or outputs are refused by name on import', async () => {
-  const x = tf.input({ shape: [4] });
-  const shared = tf.layers.dense({ units: 4, name: 'shared' });
-  const twice = tf.model({ inputs: x, outputs: shared.apply(shared.apply(x)) });
-  assert.throws(() => cnn.fromTfjsArtifacts({ modelTopology: twice.toJSON(null, false), weightSpecs: [], weightData: new ArrayBuffer(0) }),
-    /layer 'shared' \(Dense\) is applied 2 times \(a shared layer\)/);
+test('a shared layer imports as one copy per place with the same weights, and says so', async () => {
+  const x = tf.input({ shape: [6] });
+  const shared = tf.layers.dense({ units: 6, activation: 'tanh', name: 'shared', biasInitializer: 'randomNormal' });
+  const once = shared.apply(x);
+  const merged = tf.layers.add({ name: 'sum' }).apply([once, shared.apply(once)]);
+  const tm = tf.model({ inputs: x, outputs: tf.layers.dense({ units: 3, name: 'out' }).apply(merged) });
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (m) => warnings.push(m);
+  let m;
+  try {
+    m = cnn.fromTfjsArtifacts(await tfArtifacts(tm));
+  } finally {
+    console.warn = warn;
+  }
+  try {
+    assert.deepEqual(m.layers.map((l) => l.name), ['shared', 'shared_shared1', 'sum', 'out']);
+    assert.deepEqual(m.getLayer('sum').input.map((t) => t.sourceLayer.name), ['shared', 'shared_shared1']);
+    assert.match(warnings.join('\n'), /'shared' is a shared layer \(applied more than once\); wasmcnn gives each place its own copy with the same weights \(shared_shared1\)/);
+    const xs = images(10, [6], 9);
+    assert.ok(maxAbsDiff(m.predict(xs).data, tfPredict(tm, xs)) <= TOLERANCE);
+    // Exported, the copies are two layers; TF.js predicts the same.
+    const back = await tf.loadLayersModel(tf.io.fromMemory(cnn.toTfjsArtifacts(m)));
+    assert.ok(maxAbsDiff(tfPredict(back, xs), tfPredict(tm, xs)) <= TOLERANCE);
+    back.dispose();
+  } finally {
+    m.dispose();
+    tm.dispose();
+  }
+});
+
+test('several inputs or outputs are refused by name on import', async () => {
   const a = tf.input({ shape: [4], name: 'a' });
   const b = tf.input({ shape: [4], name: 'b' });
   const two = tf.model({ inputs: [a, b], outputs: tf.layers.add().apply([a, b]) });

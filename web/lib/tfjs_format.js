@@ -60,11 +60,19 @@ const TFJS = {
     },
   },
 };
-// Keras layers that are one of ours with fixed options: class -> [our class, config, accepted options].
+// Keras layers that are one of ours with fixed options, while the core has no kind of that class:
+// class -> [our class, config, accepted options]. ReLU(maxValue 6) is relu6 when the core has it.
 const ALIASES = {
   ReLU: ['Activation', { activation: 'relu' }, { maxValue: [null], negativeSlope: [0], threshold: [0] }],
   Softmax: ['Activation', { activation: 'softmax' }, { axis: [-1] }],
 };
+function aliasOf(cls, raw) {
+  if (layerDefs().byClass[cls] || !ALIASES[cls]) return null;
+  if (cls === 'ReLU' && raw.maxValue === 6 && layerDefs().activations.includes('relu6')) {
+    return ['Activation', { activation: 'relu6' }, { maxValue: [6], negativeSlope: [0], threshold: [0] }];
+  }
+  return ALIASES[cls];
+}
 
 /** The shortest decimal that reads back as the same float32 (the core stores options as float). */
 function f32(x) {
@@ -115,6 +123,8 @@ function trainingConfig(compile) {
   let optimizer;
   if (o.type === 'adam') {
     optimizer = { class_name: 'Adam', config: { learningRate: f32(o.learningRate), beta1: f32(o.beta1), beta2: f32(o.beta2), epsilon: f32(o.epsilon) } };
+  } else if (o.type === 'rmsprop') {
+    optimizer = { class_name: 'RMSProp', config: { learningRate: f32(o.learningRate), decay: f32(o.rho), momentum: f32(o.momentum), epsilon: f32(o.epsilon), centered: false } };
   } else if (o.momentum > 0) {
     optimizer = { class_name: 'Momentum', config: { learningRate: f32(o.learningRate), momentum: f32(o.momentum), useNesterov: o.nesterov } };
   } else {
@@ -263,7 +273,8 @@ function importLayer(record, index, dropped) {
   r.get('inputShape');
   r.only('dataFormat', 'channels_last');
   TFJS[cls]?.fromKeras?.(r.raw, r.reject);
-  const [className, fixed, accept] = ALIASES[cls] ?? [cls, {}, TFJS[cls]?.accept];
+  const alias = aliasOf(cls, r.raw);
+  const [className, fixed, accept] = alias ?? [cls, {}, TFJS[cls]?.accept];
   const def = layerDefs().byClass[className];
   if (!def || !accept) {
     const known = [...Object.keys(TFJS), ...Object.keys(ALIASES)].join(', ');
@@ -271,7 +282,7 @@ function importLayer(record, index, dropped) {
   }
   for (const [k, ok] of Object.entries(accept)) r.only(k, ...ok);
   Object.assign(c, fixed);
-  for (const o of ALIASES[cls] ? [] : def.options) {
+  for (const o of alias ? [] : def.options) {
     if (o.type === 'regularizer') c[o.key] = importRegularizer(r, o.key);
     else if (o.key.endsWith('Initializer')) c[o.key] = importInitializer(r, o.key, dropped);
     else if (o.type === 'choice') c[o.key] = r.only(o.key, ...o.choices) ?? undefined;
@@ -358,42 +369,51 @@ function flattenGraph(config, binding, out, inputs) {
   const byName = new Map(records.map((rec, i) => [rec.name ?? rec.config?.name, { rec, index: i }]));
   const resolved = new Map();
   const [inputName] = endpoints(config.input_layers ?? config.inputLayers, 'inputs', model);
-  const [outputName] = endpoints(config.output_layers ?? config.outputLayers, 'outputs', model);
+  const [outputName, outputNode] = endpoints(config.output_layers ?? config.outputLayers, 'outputs', model);
   const inputRec = byName.get(inputName)?.rec;
   if (!inputRec || classOf(inputRec) !== 'InputLayer') throw new Error(`tfjs import: model '${model}': its input '${inputName}' is not an InputLayer`);
   checkInputDtype(inputRec.config ?? {});
   inputs.push({ name: inputName, shape: batchShapeOf(inputRec.config ?? {})?.slice(1) });
   resolved.set(inputName, binding);
   const visiting = new Set();
-  const visit = (name) => {
-    if (resolved.has(name)) return resolved.get(name);
+  // A layer called several times (a shared layer) becomes one node per call: the first keeps its
+  // name, call k is '<name>_shared<k>' and takes the same weights (see matchWeights).
+  const visit = (name, nodeIndex) => {
     const entry = byName.get(name);
     if (!entry) throw new Error(`tfjs import: model '${model}': a layer reads '${name}', which is not one of its layers`);
-    if (visiting.has(name)) throw new Error(`tfjs import: model '${model}': layer '${name}' reads its own output (a cycle)`);
-    visiting.add(name);
     const { rec, index } = entry;
     const cls = classOf(rec);
+    const calls = cls === 'InputLayer' ? [] : inboundCalls(rec);
+    const call = calls.length > 1 ? nodeIndex : 0;
+    const key = calls.length > 1 ? `${name}#${call}` : name;
+    if (resolved.has(key)) return resolved.get(key);
     if (cls === 'InputLayer') throw new Error(`tfjs import: model '${model}' has a second input '${name}'; wasmcnn models have one input`);
-    const calls = inboundCalls(rec);
-    if (calls.length !== 1) {
-      throw new Error(calls.length === 0 ? `tfjs import: layer '${name}' (${cls}) has no inbound node` : `tfjs import: layer '${name}' (${cls}) ` +
-        `is applied ${calls.length} times (a shared layer); wasmcnn gives each layer one place in a graph`);
+    if (visiting.has(key)) throw new Error(`tfjs import: model '${model}': layer '${name}' reads its own output (a cycle)`);
+    visiting.add(key);
+    if (calls.length === 0) throw new Error(`tfjs import: layer '${name}' (${cls}) has no inbound node`);
+    if (!Number.isInteger(call) || call < 0 || call >= calls.length) {
+      throw new Error(`tfjs import: a layer reads call ${nodeIndex} of '${name}', which is called ${calls.length} times`);
     }
-    const from = calls[0].map(([n, , tensor]) => {
+    const nested = GRAPH_CLASSES.includes(cls) || cls === 'Sequential';
+    if (nested && calls.length > 1) {
+      throw new Error(`tfjs import: nested model '${name}' is applied ${calls.length} times; wasmcnn reads a nested model applied once`);
+    }
+    const from = calls[call].map(([n, i, tensor]) => {
       if (tensor !== 0) throw new Error(`tfjs import: layer '${name}' reads output ${tensor} of '${n}'; wasmcnn layers have one output`);
-      return visit(n);
+      return visit(n, i);
     });
-    if (GRAPH_CLASSES.includes(cls) || cls === 'Sequential') {
+    if (nested) {
       if (from.length !== 1) throw new Error(`tfjs import: nested model '${name}' takes ${from.length} inputs; wasmcnn models have one`);
-      resolved.set(name, cls === 'Sequential' ? flattenSequential(rec.config, from[0], out) : flattenGraph(rec.config, from[0], out, []));
+      resolved.set(key, cls === 'Sequential' ? flattenSequential(rec.config, from[0], out) : flattenGraph(rec.config, from[0], out, []));
     } else {
-      out.push({ rec, index, inputs: from });
-      resolved.set(name, name);
+      const nodeName = call === 0 ? name : `${name}_shared${call}`;
+      out.push({ rec, index, inputs: from, name: nodeName, ...(call > 0 ? { sharedWith: name } : {}) });
+      resolved.set(key, nodeName);
     }
-    visiting.delete(name);
-    return resolved.get(name);
+    visiting.delete(key);
+    return resolved.get(key);
   };
-  return visit(outputName);
+  return visit(outputName, outputNode);
 }
 
 /** A Sequential nested in a functional model: its layers as a chain after `binding`. */
@@ -518,7 +538,7 @@ export function concatBuffers(data) {
  * 'layer/cell/weight' (TF 2.2+) or 'layer/index' (Keras 3): the layer is the longest matching prefix
  * or any matching part; the weight is matched by name, by index, or else by order within the layer.
  */
-function matchWeights(model, decoded) {
+function matchWeights(model, decoded, shared = new Map()) {
   const targets = model.getWeights();
   const layerNames = new Set(targets.map((w) => w.layer));
   const assigned = new Array(targets.length).fill(null);
@@ -540,6 +560,12 @@ function matchWeights(model, decoded) {
     }
     assigned[i] = w.data;
   }
+  // The copies of a shared layer take its weights.
+  targets.forEach((t, i) => {
+    if (assigned[i] !== null || !shared.has(t.layer)) return;
+    const j = targets.findIndex((o) => o.layer === shared.get(t.layer) && o.name === t.name);
+    if (j >= 0) assigned[i] = assigned[j];
+  });
   const missing = targets.filter((t, i) => assigned[i] === null).map((t) => `${t.layer}/${t.name}`);
   if (missing.length) throw new Error(`tfjs import: no weight data for ${missing.join(', ')}`);
   model.setWeights(targets.map((t, i) => ({ layer: t.layer, name: t.name, data: assigned[i] })));
@@ -553,6 +579,9 @@ function compileFrom(model, tc, dropped) {
   let optimizer = null;
   if (typeof lr === 'number') {
     if (o.class_name === 'Adam') optimizer = { type: 'adam', learningRate: lr, beta1: cfg.beta1 ?? 0.9, beta2: cfg.beta2 ?? 0.999, epsilon: cfg.epsilon ?? 1e-7 };
+    if ((o.class_name === 'RMSProp' || o.class_name === 'RMSprop') && !cfg.centered) {
+      optimizer = { type: 'rmsprop', learningRate: lr, rho: cfg.decay ?? cfg.rho ?? 0.9, momentum: cfg.momentum ?? 0, epsilon: cfg.epsilon ?? 1e-7 };
+    }
     if (o.class_name === 'SGD' || o.class_name === 'Momentum') {
       optimizer = { type: 'sgd', learningRate: lr, momentum: cfg.momentum ?? 0, nesterov: !!(cfg.useNesterov ?? cfg.nesterov) };
     }
@@ -581,7 +610,12 @@ export function fromTfjsArtifacts(artifacts) {
   const { layers, inputShape, graph } = readTopology(artifacts.modelTopology);
   const ours = artifacts.userDefinedMetadata?.wasmcnn;
   const dropped = [];
-  const specs = layers.map(({ rec, index }) => importLayer(rec, index, dropped));
+  const specs = layers.map(({ rec, index, name }) => {
+    const spec = importLayer(rec, index, dropped);
+    if (name) spec.config.name = name;
+    return spec;
+  });
+  const shared = new Map(layers.filter((l) => l.sharedWith).map((l) => [l.name, l.sharedWith]));
   const axes = specs.map((s) => {
     const { axis, ...config } = s.config;
     s.config = config;
@@ -608,7 +642,13 @@ export function fromTfjsArtifacts(artifacts) {
       }
     });
     const specsList = artifacts.weightSpecs ?? [];
-    matchWeights(model, decodeWeights(specsList, concatBuffers(artifacts.weightData)));
+    matchWeights(model, decodeWeights(specsList, concatBuffers(artifacts.weightData)), shared);
+    if (shared.size) {
+      const names = [...new Set(shared.values())];
+      console.warn(`tfjs import: ${names.map((n) => `'${n}'`).join(', ')} ${names.length > 1 ? 'are shared layers' : 'is a shared layer'} ` +
+        `(applied more than once); wasmcnn gives each place its own copy with the same weights (${[...shared.keys()].join(', ')}): ` +
+        'predictions are the same, but training would update the copies separately');
+    }
     if (ours?.compile) model.compile(ours.compile);
     else compileFrom(model, artifacts.trainingConfig, dropped);
     const meta = ours?.metadata ?? { tfjs: { generatedBy: artifacts.generatedBy ?? null, convertedBy: artifacts.convertedBy ?? null,
