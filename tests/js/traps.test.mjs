@@ -1,7 +1,8 @@
 // The silent traps a TensorFlow.js user met (issue #14), each now right or a clear Error:
 // argMax's axis, model.trainable, imported weight constraints, getLayer(x).output, summary()
 // printing, the varianceScaling initializer, rmsprop (checked step for step against TF.js),
-// predict given a TF.js tensor, a custom loss function, sequential() without an input shape.
+// predict given a TF.js tensor, a custom loss function, sequential() without an input shape (now as
+// tf.sequential(): the first add() brings it).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -176,8 +177,24 @@ test('a custom loss function is refused as such (it said "unknown loss undefined
   m.dispose();
 });
 
-test('sequential() without an input shape says where the shape goes', () => {
-  for (const make of [() => cnn.sequential(), () => cnn.sequential({ layers: [L.dense({ units: 2 })] })]) {
-    assert.throws(make, /^Error: sequential: the input shape is unknown: pass sequential\(\{ inputShape: \[28, 28, 1\], layers \}\) or give the first layer one/);
-  }
+test('sequential() without an input shape works as tf.sequential(): the first add() brings it; else the Error says where it goes', () => {
+  assert.throws(() => cnn.sequential({ layers: [L.dense({ units: 2 })] }),
+    /^Error: sequential: the input shape is unknown: pass sequential\(\{ inputShape: \[28, 28, 1\], layers \}\) or give the first layer one/);
+  const m = cnn.sequential({ seed: 3 });
+  assert.deepEqual(m.layers, []);
+  assert.equal(m.disposed, false);
+  assert.throws(() => m.predict(cnn.tensor([1, 2], [1, 2])), /has no layers yet, so no input shape: add a first layer with one/);
+  assert.throws(() => m.add(L.dense({ units: 2 })), /the first layer of a sequential model without inputShape needs one: Dense has none/);
+  assert.throws(() => m.add(L.conv2d({ inputShape: [4], filters: 2, kernelSize: 3 })), /conv2d/);
+  m.add(L.dense({ inputShape: [4], units: 3, activation: 'relu' })).add(L.dense({ units: 2 }));
+  assert.deepEqual(m.inputShape, [null, 4]);
+  const same = cnn.sequential({ inputShape: [4], seed: 3, layers: [L.dense({ units: 3, activation: 'relu' }), L.dense({ units: 2 })] });
+  const x = cnn.tensor([1, -2, 3, 0.5], [1, 4]);
+  assert.ok(sameBits(m.predict(x).data, same.predict(x).data));
+  m.dispose();
+  same.dispose();
+  assert.equal(m.disposed, true);
+  const never = cnn.sequential();
+  never.dispose();
+  assert.throws(() => never.add(L.dense({ inputShape: [4], units: 2 })), /this model was disposed/);
 });

@@ -1076,11 +1076,13 @@ export interface GraphModelOptions {
 export function model(options: GraphModelOptions): Model;
 
 /**
- * A new sequential model. Each layer's shape is checked as it is added.
+ * A new sequential model. Each layer's shape is checked as it is added. Without an input shape and
+ * layers (`cnn.sequential()`, as tf.sequential()), the first {@link Model.add} must bring one in
+ * its inputShape option; until then the model has no layers and other calls say so.
  * @throws Error naming the layer and the shapes for layers that do not fit, or for absurd sizes
  *   ("dense 'dense_1': shape [784,1000000000] has more than 2^28 elements").
  */
-export function sequential(options: SequentialOptions): Model;
+export function sequential(options?: SequentialOptions): Model;
 
 /** Where {@link loadModel} reads a model from. */
 export type ModelSource = Uint8Array | ArrayBuffer | ArrayBufferView | string | URL | LoadHandler | TfjsModelArtifacts;

@@ -116,24 +116,39 @@ export class Model {
   #stale = false;
   #metadata = {};
 
-  /** @internal use sequential() or loadModel() */
-  constructor(handle) {
+  /**
+   * @internal use sequential() or loadModel(). A null handle with a seed is a sequential() without
+   * any input shape yet, as tf.sequential(): the core model is made by the first add().
+   */
+  constructor(handle, deferredSeed = null) {
     this.#handle = handle;
+    this.#deferredSeed = handle ? null : deferredSeed;
     this.stopTraining = false;
     /** True while fit() runs (as in TensorFlow.js); read-only for users. */
     this.isTraining = false;
     const xs = this.#xs;
     const ts = this.#ts;
+    const box = this.#box;
+    box.handle = handle;
     this.#release = () => {
-      try { handle.delete(); } catch { /* already deleted */ }
+      try { box.handle?.delete(); } catch { /* already deleted */ }
       xs.free();
       ts.free();
     };
     finalizer?.register(this, this.#release, this);
   }
 
+  #deferredSeed = null;
+  #box = { handle: null }; // what the finalizer frees (it must not hold the model itself)
+
   _handle() {
-    if (!this.#handle) throw new Error('model: this model was disposed; create or load a new one');
+    if (!this.#handle) {
+      if (this.#deferredSeed !== null) {
+        throw new Error('model: this sequential model has no layers yet, so no input shape: add a first layer with one ' +
+          '(model.add(cnn.layers.dense({ inputShape: [784], units: 10 }))) or pass sequential({ inputShape })');
+      }
+      throw new Error('model: this model was disposed; create or load a new one');
+    }
     return this.#handle;
   }
 
@@ -145,7 +160,7 @@ export class Model {
   }
 
   get disposed() {
-    return this.#handle === null;
+    return this.#handle === null && this.#deferredSeed === null;
   }
 
   get inputShape() {
@@ -157,6 +172,7 @@ export class Model {
   }
 
   get layers() {
+    if (!this.#handle && this.#deferredSeed !== null) return [];
     const n = this._handle().numLayers();
     return Array.from({ length: n }, (_, i) => this._view(i));
   }
@@ -306,6 +322,27 @@ export class Model {
   add(layer) {
     this._notWhileTraining('add');
     const { className, config } = checkSpec(layer);
+    if (!this.#handle && this.#deferredSeed !== null) {
+      if (config?.inputShape === undefined) {
+        throw new Error(`add: the first layer of a sequential model without inputShape needs one: ${className} has none ` +
+          '(e.g. cnn.layers.dense({ inputShape: [784], units: 10 }))');
+      }
+      const handle = call((c) => c.createModel(checkInputShape(config.inputShape, 'add'), this.#deferredSeed));
+      this.#handle = handle;
+      this.#box.handle = handle;
+      this.#deferredSeed = null;
+      try {
+        call(() => handle.add(className, config));
+      } catch (e) {
+        // Back to waiting for a first layer, as before the call.
+        this.#deferredSeed = handle.seed();
+        this.#handle = null;
+        this.#box.handle = null;
+        handle.delete();
+        throw e;
+      }
+      return this;
+    }
     call(() => this._handle().add(className, config));
     this.#recompileAfterEdit();
     return this;
@@ -656,6 +693,7 @@ export class Model {
   }
 
   dispose() {
+    this.#deferredSeed = null;
     if (!this.#handle) return;
     finalizer?.unregister(this);
     this.#release();
@@ -682,25 +720,35 @@ function checkOptions(options, what) {
   return options;
 }
 
-/** A new sequential model: sequential({ inputShape, seed, layers }). */
+/** Checks a per-sample input shape; returns it. */
+function checkInputShape(shape, who) {
+  // Below 2^31: the core's dimensions are 32-bit ints, and bigger numbers would wrap around.
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((d) => Number.isInteger(d) && d > 0 && d < 2 ** 31)) {
+    throw new Error(`${who}: inputShape must be 1 to 3 positive integers below 2^31 (e.g. [28, 28, 1]), got ${JSON.stringify(shape)}`);
+  }
+  return shape;
+}
+
+/**
+ * A new sequential model: sequential({ inputShape, seed, layers }). Without any input shape and
+ * layers (as tf.sequential()), the first add() must bring one.
+ */
 export function sequential(options = {}) {
   options ?? fail('sequential: options must be an object such as { inputShape: [28, 28, 1], layers: [...] }');
   const { inputShape, seed = 42, layers = [], ...rest } = options;
   const unknown = Object.keys(rest);
   if (unknown.length) throw new Error(`sequential: unknown option '${unknown[0]}' (known: inputShape, seed, layers)`);
   const shape = inputShape ?? layers[0]?.config?.inputShape;
-  if (shape === undefined) {
-    throw new Error('sequential: the input shape is unknown: pass sequential({ inputShape: [28, 28, 1], layers }) or give the first ' +
-      'layer one (cnn.layers.conv2d({ inputShape: [28, 28, 1], ... })); wasmcnn builds each layer as it is added, so it needs the shape first');
-  }
-  // Below 2^31: the core's dimensions are 32-bit ints, and bigger numbers would wrap around.
-  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((d) => Number.isInteger(d) && d > 0 && d < 2 ** 31)) {
-    throw new Error(`sequential: inputShape must be 1 to 3 positive integers below 2^31 (e.g. [28, 28, 1]), got ${JSON.stringify(shape)}`);
-  }
   if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
     throw new Error(`sequential: seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
   }
   if (!Array.isArray(layers)) throw new Error('sequential: layers must be an array of cnn.layers.* specs');
+  if (shape === undefined && layers.length === 0) return new Model(null, seed);
+  if (shape === undefined) {
+    throw new Error('sequential: the input shape is unknown: pass sequential({ inputShape: [28, 28, 1], layers }) or give the first ' +
+      'layer one (cnn.layers.conv2d({ inputShape: [28, 28, 1], ... })); wasmcnn builds each layer as it is added, so it needs the shape first');
+  }
+  checkInputShape(shape, 'sequential');
   const specs = layers.map(checkSpec);
   const handle = call((c) => c.createModel(shape, seed));
   const model = new Model(handle);
