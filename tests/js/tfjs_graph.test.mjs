@@ -274,20 +274,20 @@ function tfMobileNetV1({ alpha = 0.25, size = 128, classes = 10 } = {}) {
 function tfMobileNetV2Style({ size = 32, classes = 10 } = {}) {
   const x = tf.input({ shape: [size, size, 3] });
   let h = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'stem' }).apply(x);
-  h = tf.layers.reLU({ maxValue: 6 }).apply(tf.layers.batchNormalization().apply(h));
+  h = tf.layers.reLU({ maxValue: 6 }).apply(tf.layers.batchNormalization({}).apply(h));
   const block = (input, channels, expand, stride, id) => {
     let y = tf.layers.conv2d({ filters: channels * expand, kernelSize: 1, useBias: false, name: `b${id}_expand` }).apply(input);
-    y = tf.layers.reLU({ maxValue: 6 }).apply(tf.layers.batchNormalization().apply(y));
+    y = tf.layers.reLU({ maxValue: 6 }).apply(tf.layers.batchNormalization({}).apply(y));
     y = tf.layers.depthwiseConv2d({ kernelSize: 3, strides: stride, padding: 'same', useBias: false, name: `b${id}_dw` }).apply(y);
-    y = tf.layers.reLU({ maxValue: 6 }).apply(tf.layers.batchNormalization().apply(y));
+    y = tf.layers.reLU({ maxValue: 6 }).apply(tf.layers.batchNormalization({}).apply(y));
     y = tf.layers.conv2d({ filters: channels, kernelSize: 1, useBias: false, name: `b${id}_project` }).apply(y);
-    y = tf.layers.batchNormalization().apply(y);
+    y = tf.layers.batchNormalization({}).apply(y);
     return stride === 1 && input.shape[3] === channels ? tf.layers.add({ name: `b${id}_add` }).apply([input, y]) : y;
   };
   h = block(h, 8, 3, 1, 1);
   h = block(h, 12, 3, 2, 2);
   h = block(h, 12, 3, 1, 3);
-  h = tf.layers.globalAveragePooling2d().apply(h);
+  h = tf.layers.globalAveragePooling2d({}).apply(h);
   const tm = tf.model({ inputs: x, outputs: tf.layers.dense({ units: classes, activation: 'softmax' }).apply(h) });
   randomizeBatchNorm(tm);
   return tm;
