@@ -230,3 +230,23 @@ test('the same graph built twice gives two models; the second starts from the fi
     second.dispose();
   }
 });
+
+test('building, applying and disposing graph models leaves no wasm memory behind', () => {
+  const cycle = () => {
+    const x = cnn.input({ shape: [8, 8, 1] });
+    const c = L.conv2d({ filters: 2, kernelSize: 3, padding: 'same' }).apply(x);
+    const y = L.dense({ units: 3 }).apply(L.flatten().apply(L.add().apply([c, L.conv2d({ filters: 2, kernelSize: 1 }).apply(c)])));
+    const m = cnn.model({ inputs: x, outputs: y });
+    const cut = cnn.model({ inputs: m.inputs, outputs: m.getLayer(1).output });
+    assert.throws(() => L.dense({ units: 1e9 }).apply(L.flatten().apply(x)), /out of memory|too large|2\^/);
+    m.predict(cnn.tensor(new Float32Array(64), [1, 8, 8, 1]));
+    m.dispose();
+    cut.dispose();
+  };
+  for (let i = 0; i < 20; i++) cycle();
+  const before = cnn.memory();
+  for (let i = 0; i < 200; i++) cycle();
+  const after = cnn.memory();
+  assert.equal(after.heapUsed, before.heapUsed);
+  assert.equal(after.wasmBytes, before.wasmBytes);
+});
