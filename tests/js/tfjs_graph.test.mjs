@@ -195,6 +195,36 @@ test('a nested wasmcnn model exports flattened and TF.js predicts the same', asy
   }
 });
 
+test('a Teachable-Machine-style export (a Sequential holding a functional base and a Sequential head) imports flattened', async () => {
+  // Teachable Machine saves tf.sequential([truncatedMobileNet (a tf.model), head (a tf.sequential)]).
+  const x = tf.input({ shape: [16, 16, 3] });
+  const c = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'base_conv' }).apply(x);
+  const r = tf.layers.add({ name: 'base_add' }).apply([c, tf.layers.conv2d({ filters: 4, kernelSize: 1, name: 'base_pw' }).apply(c)]);
+  const base = tf.model({ inputs: x, outputs: tf.layers.globalAveragePooling2d({ name: 'base_pool' }).apply(r), name: 'truncated' });
+  const head = tf.sequential({ name: 'head', layers: [
+    tf.layers.dense({ inputShape: [4], units: 8, activation: 'relu', name: 'head_hidden' }),
+    tf.layers.dense({ units: 3, activation: 'softmax', name: 'head_out' }),
+  ] });
+  const tm = tf.sequential({ name: 'teachable' });
+  tm.add(base);
+  tm.add(head);
+  const artifacts = await tfArtifacts(tm);
+  assert.equal(artifacts.modelTopology.class_name, 'Sequential');
+  const m = cnn.fromTfjsArtifacts(artifacts);
+  try {
+    assert.deepEqual(m.layers.map((l) => l.name), ['base_conv', 'base_pw', 'base_add', 'base_pool', 'head_hidden', 'head_out']);
+    assert.deepEqual(m.inputShape, [null, 16, 16, 3]);
+    const xs = images(8, [16, 16, 3], 5);
+    assert.ok(maxAbsDiff(m.predict(xs).data, tfPredict(tm, xs)) <= TOLERANCE);
+    const back = await tf.loadLayersModel(tf.io.fromMemory(cnn.toTfjsArtifacts(m)));
+    assert.ok(maxAbsDiff(tfPredict(back, xs), tfPredict(tm, xs)) <= TOLERANCE);
+    back.dispose();
+  } finally {
+    m.dispose();
+    tm.dispose();
+  }
+});
+
 test('sequential models still export as Sequential', () => {
   const m = cnn.sequential({ inputShape: [4], layers: [cnn.layers.dense({ units: 2 })] });
   assert.equal(cnn.toTfjsArtifacts(m).modelTopology.class_name, 'Sequential');

@@ -416,16 +416,39 @@ function flattenGraph(config, binding, out, inputs) {
   return visit(outputName, outputNode);
 }
 
-/** A Sequential nested in a functional model: its layers as a chain after `binding`. */
+const isNested = (rec) => GRAPH_CLASSES.includes(classOf(rec)) || classOf(rec) === 'Sequential';
+const sequentialRecords = (config) => (Array.isArray(config) ? config : config?.layers ?? []);
+
+/** A Sequential (nested, or holding nested models): its layers as a chain after `binding`, nested models flattened. */
 function flattenSequential(config, binding, out) {
   let last = binding;
-  const records = Array.isArray(config) ? config : config?.layers ?? [];
-  records.forEach((rec, index) => {
+  sequentialRecords(config).forEach((rec, index) => {
     if (classOf(rec) === 'InputLayer') return;
-    out.push({ rec, index, inputs: [last] });
-    last = rec.config?.name ?? rec.name;
+    if (classOf(rec) === 'Sequential') last = flattenSequential(rec.config, last, out);
+    else if (isNested(rec)) last = flattenGraph(rec.config ?? {}, last, out, []);
+    else {
+      out.push({ rec, index, inputs: [last] });
+      last = rec.config?.name ?? rec.name;
+    }
   });
   return last;
+}
+
+/** The input shape of a Sequential's first layer, looking into a nested model when it comes first. */
+function firstInputShape(records) {
+  for (const rec of records) {
+    const cfg = rec.config ?? {};
+    const s = batchShapeOf(cfg);
+    const shape = s ? s.slice(1) : cfg.input_shape ?? cfg.inputShape;
+    if (shape) return shape;
+    if (classOf(rec) === 'Sequential') return firstInputShape(sequentialRecords(cfg));
+    if (isNested(rec)) {
+      const [name] = endpoints(cfg.input_layers ?? cfg.inputLayers, 'inputs', cfg.name ?? 'model');
+      const input = (cfg.layers ?? []).find((l) => (l.name ?? l.config?.name) === name);
+      return input && batchShapeOf(input.config ?? {})?.slice(1);
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -450,6 +473,15 @@ function readTopology(topology) {
   }
   const records = Array.isArray(t.config) ? t.config : t.config?.layers;
   if (!Array.isArray(records) || records.length === 0) throw new Error('tfjs import: the Sequential model has no layers');
+  // Models nested in a Sequential (Teachable Machine's exports: a Sequential of a truncated
+  // MobileNet and a head) are flattened into one graph.
+  if (records.some(isNested)) {
+    const layers = [];
+    flattenSequential(records, '', layers);
+    const shape = firstInputShape(records) ?? t.config?.build_input_shape?.slice(1);
+    checkInputShape(shape);
+    return { layers, inputShape: shape, graph: { name: t.config?.name ?? 'sequential', input: 'input_1' } };
+  }
   let shape = null;
   const layers = [];
   records.forEach((rec, i) => {
