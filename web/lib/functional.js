@@ -166,4 +166,4 @@ export function graphModel({ inputShape, seed = 42, name = 'model', input: input
   return m;
 }
 
-export { input, isSymbolic } from './symbolic.js';
+export { input } from './symbolic.js';
