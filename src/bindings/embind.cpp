@@ -17,6 +17,7 @@
 #include "core/check.h"
 #include "io/model_file.h"
 #include "layers/layer_def.h"
+#include "layers/registry.h"
 #include "train/model.h"
 
 using namespace emscripten;
@@ -293,6 +294,37 @@ val js_save_model(Model& m) {
   });
 }
 
+// --- Graph models (web/lib/functional.js) ---
+
+// The output shape of a layer spec applied to inputs of the given per-sample shapes, without a
+// model: what layer.apply(x) reports as its symbolic output's shape. Checks the arity as
+// Model::add does and builds the layer once (its weights are freed on return).
+val js_layer_output_shape(val class_name, val config, val input_shapes) {
+  return guard([&] {
+    const LayerDef& def = def_of_class(class_name);
+    LayerConfig c = config_from_js(def, config);
+    if (c.name.empty()) c.name = def.type;
+    std::vector<Shape> shapes;
+    for (int i = 0, n = input_shapes["length"].as<int>(); i < n; ++i) shapes.push_back(vecFromJSArray<int>(input_shapes[i]));
+    const size_t arity = shapes.size();
+    if (def.arity > 0)
+      check(arity == size_t(def.arity), layer_who(def, c.name), ": takes ", def.arity, " input",
+            def.arity == 1 ? "" : "s", ", got ", arity);
+    else
+      check(arity >= 2, layer_who(def, c.name), ": takes two or more inputs, got ", arity);
+    return to_js(make_layer(c)->build_n(shapes));
+  });
+}
+
+val js_node_inputs(Model& m, size_t i) {
+  return guard([&] {
+    check(i < m.num_layers(), "model: layer index ", i, " out of range (", m.num_layers(), " layers)");
+    val a = val::array();
+    for (int k : m.node_inputs(i)) a.call<void>("push", k);
+    return a;
+  });
+}
+
 size_t heap_used() { return mallinfo().uordblks; }
 
 // The augmentation preview: n images [h,w,c] at x, augmented into y (no overlap) with a generator
@@ -322,6 +354,7 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
   function("checkLayer", optional_override([](val class_name, val config) {
              guard([&] { config_from_js(def_of_class(class_name), config); });
            }));
+  function("layerOutputShape", &js_layer_output_shape);
 
   value_object<OptimizerConfig>("OptimizerConfig")
       .field("type", &OptimizerConfig::type)
@@ -330,7 +363,8 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
       .field("nesterov", &OptimizerConfig::nesterov)
       .field("beta1", &OptimizerConfig::beta1)
       .field("beta2", &OptimizerConfig::beta2)
-      .field("epsilon", &OptimizerConfig::epsilon);
+      .field("epsilon", &OptimizerConfig::epsilon)
+      .field("rho", &OptimizerConfig::rho);
 
   value_object<AugmentOptions>("AugmentOptions")
       .field("rotation", &AugmentOptions::rotation)
@@ -349,6 +383,14 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
       .function("add", optional_override([](Model& m, val class_name, val config) {
                   guard([&] { m.add(config_from_js(def_of_class(class_name), config)); });
                 }))
+      // A graph node reading the named earlier nodes ("" is the model's input); returns its name.
+      .function("addNode", optional_override([](Model& m, val class_name, val config, val inputs) {
+                  return guard([&] {
+                    return m.add(config_from_js(def_of_class(class_name), config), vecFromJSArray<std::string>(inputs))
+                        .name();
+                  });
+                }))
+      .function("nodeInputs", &js_node_inputs)
       .function("pop", optional_override([](Model& m) { guard([&] { m.pop(); }); }))
       .function("compile", optional_override([](Model& m, const std::string& loss, const OptimizerConfig& o) {
                   guard([&] { m.compile(loss, o); });

@@ -21,6 +21,15 @@ void adam_update(size_t n, float lr_t, float b1, float b2, float eps, const floa
   }
 }
 
+void rmsprop_update(size_t n, float lr, float rho, float momentum, float eps, const float* g, float* ms, float* mom,
+                    float* w) {
+  for (size_t i = 0; i < n; ++i) {
+    ms[i] = rho * ms[i] + (1.f - rho) * (g[i] * g[i]);
+    mom[i] = momentum * mom[i] + lr * g[i] / std::sqrt(ms[i] + eps);
+    w[i] -= mom[i];
+  }
+}
+
 }  // namespace portable
 
 #if WASMCNN_SIMD
@@ -60,6 +69,27 @@ void adam_update(size_t n, float lr_t, float b1, float b2, float eps, const floa
     m[i] = b1 * m[i] + (1.f - b1) * g[i];
     v[i] = b2 * v[i] + (1.f - b2) * (g[i] * g[i]);
     w[i] -= lr_t * m[i] / (std::sqrt(v[i]) + eps);
+  }
+}
+
+void rmsprop_update(size_t n, float lr, float rho, float momentum, float eps, const float* g, float* ms, float* mom,
+                    float* w) {
+  size_t i = 0;
+  const v128_t vrho = wasm_f32x4_splat(rho), vc = wasm_f32x4_splat(1.f - rho);
+  const v128_t vm = wasm_f32x4_splat(momentum), vlr = wasm_f32x4_splat(lr), veps = wasm_f32x4_splat(eps);
+  for (; i + 4 <= n; i += 4) {
+    v128_t gi = wasm_v128_load(g + i);
+    v128_t si = wasm_f32x4_add(wasm_f32x4_mul(vrho, wasm_v128_load(ms + i)), wasm_f32x4_mul(vc, wasm_f32x4_mul(gi, gi)));
+    wasm_v128_store(ms + i, si);
+    v128_t step = wasm_f32x4_div(wasm_f32x4_mul(vlr, gi), wasm_f32x4_sqrt(wasm_f32x4_add(si, veps)));
+    v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(vm, wasm_v128_load(mom + i)), step);
+    wasm_v128_store(mom + i, mi);
+    wasm_v128_store(w + i, wasm_f32x4_sub(wasm_v128_load(w + i), mi));
+  }
+  for (; i < n; ++i) {
+    ms[i] = rho * ms[i] + (1.f - rho) * (g[i] * g[i]);
+    mom[i] = momentum * mom[i] + lr * g[i] / std::sqrt(ms[i] + eps);
+    w[i] -= mom[i];
   }
 }
 

@@ -20,4 +20,10 @@ WASMCNN_KERNEL(void, adam_update,
                (size_t n, float lr_t, float b1, float b2, float eps, const float* g, float* m, float* v, float* w),
                (n, lr_t, b1, b2, eps, g, m, v, w))
 
+// RMSprop (Tieleman & Hinton 2012) as TF.js writes it: ms = rho ms + (1-rho) g^2;
+// mom = momentum mom + lr g / sqrt(ms + eps); w -= mom (with momentum 0, mom is just the step).
+WASMCNN_KERNEL(void, rmsprop_update,
+               (size_t n, float lr, float rho, float momentum, float eps, const float* g, float* ms, float* mom, float* w),
+               (n, lr, rho, momentum, eps, g, ms, mom, w))
+
 }  // namespace wasmcnn::kernels

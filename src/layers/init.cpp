@@ -11,6 +11,8 @@ const std::vector<InitializerName>& initializer_names() {
       {"glorotUniform", "glorot_uniform"}, {"glorotNormal", "glorot_normal"}, {"heUniform", "he_uniform"},
       {"heNormal", "he_normal"},           {"leCunUniform", "lecun_uniform"}, {"zeros", "zeros"},
       {"ones", "ones"},
+      // Keras' VarianceScaling() with its defaults (scale 1, fan_in, truncated normal): LeCun normal.
+      {"leCunNormal", "lecun_normal"},     {"varianceScaling", "variance_scaling"},
   };
   return names;
 }

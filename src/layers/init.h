@@ -10,7 +10,8 @@
 
 namespace wasmcnn {
 
-// glorot_uniform glorot_normal he_uniform he_normal lecun_uniform zeros ones. The normal variants
+// glorot_uniform glorot_normal he_uniform he_normal lecun_uniform lecun_normal variance_scaling (Keras
+// VarianceScaling() defaults: lecun_normal) zeros ones. The normal variants
 // draw from a normal truncated at two standard deviations, rescaled as Keras' variance scaling.
 void initialize(const std::string& name, const std::string& who, int fan_in, int fan_out, Rng& rng, Tensor& w);
 // The one initializer table: the Keras/TF.js camelCase name and the core's snake_case name.

@@ -8,7 +8,9 @@
 namespace wasmcnn {
 
 Optimizer::Optimizer(const OptimizerConfig& config) : config_(config) {
-  check(config.type == "sgd" || config.type == "adam", "unknown optimizer '", config.type, "' (expected sgd or adam)");
+  check(config.type == "sgd" || config.type == "adam" || config.type == "rmsprop", "unknown optimizer '", config.type,
+        "' (expected sgd, adam or rmsprop)");
+  check(config.rho >= 0.f && config.rho < 1.f, "rmsprop: rho must be in [0, 1), got ", config.rho);
   check(std::isfinite(config.learning_rate) && config.learning_rate >= 0.f,
         "optimizer: learningRate must be a finite non-negative number, got ", config.learning_rate);
   check(config.momentum >= 0.f && config.momentum < 1.f, "sgd: momentum must be in [0, 1), got ", config.momentum);
@@ -31,7 +33,7 @@ void Optimizer::step(const std::vector<Slot>& slots) {
     v_.resize(slots.size());
     for (size_t i = 0; i < slots.size(); ++i) {
       m_[i] = Tensor(slots[i].param->w.shape());
-      if (config_.type == "adam") v_[i] = Tensor(slots[i].param->w.shape());
+      if (config_.type != "sgd") v_[i] = Tensor(slots[i].param->w.shape());
     }
   }
   ++t_;
@@ -44,7 +46,10 @@ void Optimizer::step(const std::vector<Slot>& slots) {
     Param& p = *slots[i].param;
     if (!slots[i].layer->trainable() || !p.trainable) continue;
     const float lr = config_.learning_rate * slots[i].layer->lr_multiplier();
-    if (adam)
+    if (config_.type == "rmsprop")
+      kernels::rmsprop_update(p.w.size(), lr, config_.rho, config_.momentum, config_.epsilon, p.dw.data(), m_[i].data(),
+                              v_[i].data(), p.w.data());
+    else if (adam)
       kernels::adam_update(p.w.size(), lr * correction, b1, b2, config_.epsilon, p.dw.data(), m_[i].data(),
                            v_[i].data(), p.w.data());
     else

@@ -1,4 +1,5 @@
-// Optimizers: SGD (momentum, Nesterov) and Adam, with Keras' definitions and defaults.
+// Optimizers: SGD (momentum, Nesterov), Adam and RMSprop, with Keras' definitions and defaults
+// (RMSprop's update as TF.js writes it, see kernels/update.h).
 #pragma once
 
 #include <string>
@@ -10,11 +11,12 @@
 namespace wasmcnn {
 
 struct OptimizerConfig {
-  std::string type = "adam";  // sgd | adam
+  std::string type = "adam";  // sgd | adam | rmsprop
   float learning_rate = 1e-3f;
-  float momentum = 0.f;  // sgd
+  float momentum = 0.f;  // sgd, rmsprop
   bool nesterov = false;
-  float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-7f;  // adam
+  float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-7f;  // adam (epsilon: rmsprop too)
+  float rho = 0.9f;                                     // rmsprop: decay of the mean square
 };
 
 // One parameter as the optimizer sees it: the tensor and the layer that owns it (whose trainable

@@ -114,9 +114,13 @@ TEST_CASE("compile with an unknown loss or optimizer, or an unsuitable output") 
   m.add(simple("flatten"));
   m.add(dense(3, "softmax"));
   check_error([&] { m.compile("hinge", adam()); }, {"unknown loss 'hinge'", "sparseCategoricalCrossentropy"});
-  OptimizerConfig rmsprop;
-  rmsprop.type = "rmsprop";
-  check_error([&] { m.compile("mse", rmsprop); }, {"unknown optimizer 'rmsprop'"});
+  OptimizerConfig adagrad;
+  adagrad.type = "adagrad";
+  check_error([&] { m.compile("mse", adagrad); }, {"unknown optimizer 'adagrad'", "sgd, adam or rmsprop"});
+  OptimizerConfig rho;
+  rho.type = "rmsprop";
+  rho.rho = 1.f;
+  check_error([&] { m.compile("mse", rho); }, {"rmsprop: rho must be in [0, 1)"});
   OptimizerConfig nan_lr;
   nan_lr.learning_rate = NAN;
   check_error([&] { m.compile("mse", nan_lr); }, {"learningRate"});

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -87,6 +88,29 @@ TEST_CASE("optimizer update kernels: the twin is bit-identical") {
     check_same(v1, v2, "adam_update v");
     check_same(w1, w2, "adam_update w");
   }
+  for (size_t n : kSizes)
+    for (float momentum : {0.f, 0.9f}) {
+      Buf g(rng, n), s1(rng, n, 0.f, 0.1f), m1(rng, n, -0.1f, 0.1f), w1(rng, n), s2 = s1, m2 = m1, w2 = w1;
+      for (int step = 0; step < 3; ++step) {
+        portable::rmsprop_update(n, 1e-3f, 0.9f, momentum, 1e-7f, g.p(), s1.p(), m1.p(), w1.p());
+        twin::rmsprop_update(n, 1e-3f, 0.9f, momentum, 1e-7f, g.p(), s2.p(), m2.p(), w2.p());
+      }
+      check_same(s1, s2, "rmsprop_update ms");
+      check_same(m1, m2, "rmsprop_update mom");
+      check_same(w1, w2, "rmsprop_update w");
+    }
+}
+
+TEST_CASE("rmsprop_update: one step by hand, as TF.js computes it") {
+  // g = 2, ms = 0.5, mom = 0.1, w = 1; rho 0.9, momentum 0.5, lr 0.01, eps 1e-7:
+  // ms = 0.45 + 0.1 * 4 = 0.85; mom = 0.05 + 0.02 / sqrt(0.85 + 1e-7); w = 1 - mom.
+  const float g = 2.f;
+  float ms = 0.5f, mom = 0.1f, w = 1.f;
+  portable::rmsprop_update(1, 0.01f, 0.9f, 0.5f, 1e-7f, &g, &ms, &mom, &w);
+  const double want_mom = 0.05 + 0.02 / std::sqrt(0.85 + 1e-7);
+  CHECK(ms == doctest::Approx(0.85).epsilon(1e-6));
+  CHECK(mom == doctest::Approx(want_mom).epsilon(1e-6));
+  CHECK(w == doctest::Approx(1 - want_mom).epsilon(1e-6));
 }
 
 TEST_CASE("pooling kernels: the twin is bit-identical, argmax included, ties too") {

@@ -60,14 +60,17 @@ TEST_CASE("each optimizer overfits 64 random samples to 100% training accuracy")
     std::string name;
     OptimizerConfig opt;
   };
-  OptimizerConfig sgd, nesterov, adam;
+  OptimizerConfig sgd, nesterov, adam, rmsprop;
   sgd.type = nesterov.type = "sgd";
   sgd.learning_rate = nesterov.learning_rate = 0.05f;
   sgd.momentum = nesterov.momentum = 0.9f;
   nesterov.nesterov = true;
   adam.type = "adam";
   adam.learning_rate = 3e-3f;
-  for (const Case& c : {Case{"sgd momentum 0.9", sgd}, Case{"sgd nesterov", nesterov}, Case{"adam", adam}}) {
+  rmsprop.type = "rmsprop";
+  rmsprop.learning_rate = 1e-3f;
+  for (const Case& c : {Case{"sgd momentum 0.9", sgd}, Case{"sgd nesterov", nesterov}, Case{"adam", adam},
+                        Case{"rmsprop", rmsprop}}) {
     Model m({8, 8, 1}, 3);
     add_small_cnn(m);
     m.compile("sparse_categorical_crossentropy", c.opt);

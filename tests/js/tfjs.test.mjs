@@ -436,8 +436,12 @@ test('import: unsupported layers and options are refused, naming the layer and t
   ];
   for (const [fn, message] of cases) await assert.rejects(cnn.loadModel(edit(fn)), message);
 
+  // Functional models are read (tests/js/tfjs_graph.test.mjs); a Sequential's layer list relabelled
+  // 'Functional' lacks what a functional topology must have.
   const functional = { ...artifacts, modelTopology: { ...artifacts.modelTopology, class_name: 'Functional' } };
-  await assert.rejects(cnn.loadModel(functional), /only Sequential models are supported, this one is 'Functional'/);
+  await assert.rejects(cnn.loadModel(functional), /model 'sequential_1' has no input_layers \(a functional topology lists its inputs and outputs\)/);
+  const unknown = { ...artifacts, modelTopology: { ...artifacts.modelTopology, class_name: 'Graph' } };
+  await assert.rejects(cnn.loadModel(unknown), /model class 'Graph' is not supported \(wasmcnn reads Sequential and functional Model topologies\)/);
   const last = artifacts.weightSpecs.at(-1);
   assert.match(last.name, /moving_variance$/);
   await assert.rejects(cnn.loadModel({ ...artifacts, weightSpecs: artifacts.weightSpecs.slice(0, -1), weightData: artifacts.weightData.slice(0, -4 * last.shape[0]) }),

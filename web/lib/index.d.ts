@@ -1,6 +1,7 @@
 // Type declarations and reference documentation for wasmcnn, the npm library in web/lib.
 //
-// wasmcnn trains and runs sequential convolutional networks in browsers, workers and Node, on a C++
+// wasmcnn trains and runs convolutional networks (sequential stacks and graphs with one input and
+// one output) in browsers, workers and Node, on a C++
 // core compiled to WebAssembly SIMD. The API follows TensorFlow.js' layers API (Keras in camelCase):
 //
 //   import * as cnn from 'wasmcnn';
@@ -127,8 +128,13 @@ export class Tensor {
    * @throws Error when the range leaves the first axis.
    */
   slice(begin: number, count?: number): Tensor;
-  /** Index of the largest value in each row of an [n, k] tensor (the predicted class of each sample). */
-  argMax(): Int32Array;
+  /**
+   * Index of the largest value along `axis` (default -1, the last: the predicted class of each sample
+   * of an [n, k] output; negative axes count from the end; the first index wins ties), laid out as
+   * the shape without that axis, row-major.
+   * @throws Error for an axis outside [-rank, rank - 1].
+   */
+  argMax(axis?: number): Int32Array;
   /** "Tensor [n,...]". */
   toString(): string;
 }
@@ -176,7 +182,8 @@ export type ActivationName =
 /** Weight initialisers (Keras' definitions); camelCase or Keras' snake_case names. */
 export type InitializerName =
   | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'leCunUniform' | 'lecunUniform' | 'zeros' | 'ones'
-  | 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal' | 'lecun_uniform';
+  | 'leCunNormal' | 'lecunNormal' | 'varianceScaling'
+  | 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal' | 'lecun_uniform' | 'lecun_normal' | 'variance_scaling';
 
 /** 'valid': no padding (the output shrinks by kernel - 1); 'same': zero padding keeps size / stride. */
 export type Padding = 'valid' | 'same';
@@ -405,9 +412,32 @@ export type LayerClassName =
  * at once) and read back by {@link Model.toSpec} and {@link Layer.getConfig}. Specs written by hand or
  * parsed from JSON are checked the same way when a model is built from them.
  */
-export interface LayerSpec<C extends LayerClassName = LayerClassName, O extends LayerOptions = LayerOptions> {
+export interface LayerRecord<C extends LayerClassName = LayerClassName, O extends LayerOptions = LayerOptions> {
   className: C;
   config: O;
+}
+
+/**
+ * A layer spec from a {@link layers} factory: the plain record (what JSON.stringify and
+ * structuredClone copy) plus the functional API, as TF.js layers have it. Once {@link model} has
+ * built it, `name`, `trainable` and its weights are those of the first model built from it.
+ */
+export interface LayerSpec<C extends LayerClassName = LayerClassName, O extends LayerOptions = LayerOptions> extends LayerRecord<C, O> {
+  /**
+   * The layer applied to symbolic tensors (one, or several for a merge layer such as add): its
+   * symbolic output. The output shape is checked at once.
+   * @throws Error naming the layer and the input shapes for inputs that do not fit, and when the
+   *   layer is already applied (wasmcnn does not share a layer between two places of a graph).
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
+  /** What apply() returned. @throws Error before apply(). */
+  readonly output: SymbolicTensor;
+  /** What apply() was given (an array for several inputs). @throws Error before apply(). */
+  readonly input: SymbolicTensor | SymbolicTensor[];
+  /** Its name in the model it was built into, else config.name. */
+  readonly name: string | undefined;
+  /** Sets config.trainable, and the layer's flag in the model it was built into. */
+  trainable: boolean;
 }
 
 /**
@@ -492,6 +522,32 @@ export const layers: {
   concatenate(options?: AxisOptions): LayerSpec<'Concatenate', AxisOptions>;
 };
 
+/** Initializers as TF.js' tf.initializers: each returns the name kernelInitializer/biasInitializer take. */
+export const initializers: {
+  /** Glorot (Xavier) uniform: limit sqrt(6 / (fanIn + fanOut)). */
+  glorotUniform(): InitializerName;
+  /** Glorot normal (truncated at 2 standard deviations, as Keras). */
+  glorotNormal(): InitializerName;
+  /** He uniform: limit sqrt(6 / fanIn). */
+  heUniform(): InitializerName;
+  /** He normal (truncated). */
+  heNormal(): InitializerName;
+  /** LeCun uniform: limit sqrt(3 / fanIn). */
+  leCunUniform(): InitializerName;
+  /** LeCun normal (truncated): variance 1 / fanIn. */
+  leCunNormal(): InitializerName;
+  /** All zeros. */
+  zeros(): InitializerName;
+  /** All ones. */
+  ones(): InitializerName;
+  /**
+   * Keras' VarianceScaling (defaults scale 1, mode 'fanIn', distribution 'normal' (truncated)):
+   * the named initializer with the same scale, mode and distribution.
+   * @throws Error for a combination no named initializer has (the message lists them), or a seed.
+   */
+  varianceScaling(options?: { scale?: number; mode?: 'fanIn' | 'fanOut' | 'fanAvg'; distribution?: 'normal' | 'uniform' | 'truncatedNormal' }): InitializerName;
+};
+
 /** Weight penalties for {@link WeightedLayerOptions.kernelRegularizer} / `biasRegularizer`. Coefficients are finite and >= 0. */
 export const regularizers: {
   /** loss += l1 * sum|w| (default l1 0.01). */
@@ -545,19 +601,43 @@ export interface AdamSpec {
   epsilon: number;
 }
 
-/** The full optimizer record a compiled model keeps (see {@link CompileConfig}); every field present. */
+/** Options of {@link optimizers.rmsprop} (TF.js' defaults). */
+export interface RmspropOptions {
+  /** Default 0.001. */
+  learningRate?: number;
+  /** Decay of the running mean square, in [0, 1); default 0.9. */
+  rho?: number;
+  /** TF.js' name for rho (give one of them). */
+  decay?: number;
+  /** In [0, 1); default 0. */
+  momentum?: number;
+  /** Default 1e-7. */
+  epsilon?: number;
+}
+
+/** An RMSprop optimizer spec, as made by {@link optimizers.rmsprop}. */
+export interface RmspropSpec {
+  type: 'rmsprop';
+  learningRate: number;
+  rho: number;
+  momentum: number;
+  epsilon: number;
+}
+
+/** The full optimizer record a compiled model keeps (see {@link CompileConfig}); every field present (rho only for rmsprop). */
 export interface OptimizerConfig {
-  type: 'sgd' | 'adam';
+  type: 'sgd' | 'adam' | 'rmsprop';
   learningRate: number;
   momentum: number;
   nesterov: boolean;
   beta1: number;
   beta2: number;
   epsilon: number;
+  rho?: number;
 }
 
 /** An optimizer for {@link CompileOptions.optimizer}: a name (with default settings) or a spec. */
-export type Optimizer = 'sgd' | 'adam' | SgdSpec | AdamSpec | OptimizerConfig;
+export type Optimizer = 'sgd' | 'adam' | 'rmsprop' | SgdSpec | AdamSpec | RmspropSpec | OptimizerConfig;
 
 /** Optimizer factories. Options are checked at once (unknown names, negative or non-finite numbers throw). */
 export const optimizers: {
@@ -565,6 +645,11 @@ export const optimizers: {
   sgd(options?: SgdOptions): SgdSpec;
   /** Adam (Kingma & Ba 2015). */
   adam(options?: AdamOptions): AdamSpec;
+  /**
+   * RMSprop (Tieleman & Hinton 2012) as TF.js computes it: ms = rho ms + (1 - rho) g^2;
+   * mom = momentum mom + lr g / sqrt(ms + epsilon); w -= mom.
+   */
+  rmsprop(options?: RmspropOptions): RmspropSpec;
 };
 
 /**
@@ -836,14 +921,16 @@ export interface SequentialOptions {
   /** Seeds weight initialisation, dropout, noise, augmentation and shuffling; a non-negative integer, default 42. */
   seed?: number;
   /** The layers, first to last. */
-  layers?: LayerSpec[];
+  layers?: LayerRecord[];
 }
 
 /** A model's architecture, as {@link Model.toSpec} returns it; {@link sequential} accepts it back. */
 export interface ModelSpec {
   inputShape: number[];
   seed: number;
-  layers: LayerSpec[];
+  layers: LayerRecord[];
+  /** Graph models only: the model and input names, and the names each layer reads ('' is the input). */
+  graph?: { name: string; input: string; inputs: string[][] };
 }
 
 /** Options of {@link Model.predict} and {@link Model.evaluate}. Unknown names throw. */
@@ -902,10 +989,16 @@ export interface Layer {
   readonly className: LayerClassName;
   /** The layer's spec options, with Keras' defaults left out. */
   getConfig(): LayerOptions & Record<string, unknown>;
-  /** [null, ...] */
-  readonly inputShape: [null, ...number[]];
+  /** [null, ...]; a list of them for a layer with several inputs (a merge). */
+  readonly inputShape: [null, ...number[]] | Array<[null, ...number[]]>;
   /** [null, ...] */
   readonly outputShape: [null, ...number[]];
+  /** The symbolic tensor this layer outputs in its model: cut the model there with `cnn.model({ inputs: model.inputs, outputs: layer.output })`. */
+  readonly output: SymbolicTensor;
+  /** The symbolic tensor(s) it reads in its model (an array for several inputs). */
+  readonly input: SymbolicTensor | SymbolicTensor[];
+  /** This layer applied to other symbolic tensors; a model built from the result starts from a copy of its weights. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
   /** Setting false freezes the layer: fit() keeps its weights bit-identical. Takes effect without recompiling. */
   trainable: boolean;
   /** Multiplies the learning rate for this layer (>= 0). */
@@ -933,8 +1026,8 @@ export interface SaveResult {
 }
 
 /**
- * A sequential CNN whose weights live in wasm memory. Make one with {@link sequential} or
- * {@link loadModel}; free it with {@link Model.dispose} (a finalizer frees forgotten ones eventually,
+ * A CNN whose weights live in wasm memory: a sequential stack or a graph. Make one with
+ * {@link sequential}, {@link model} or {@link loadModel}; free it with {@link Model.dispose} (a finalizer frees forgotten ones eventually,
  * but not promptly). Every method of a disposed model throws "model: this model was disposed".
  */
 export class Model {
@@ -953,8 +1046,27 @@ export class Model {
   readonly inputShape: [null, ...number[]];
   /** [null, ...outputShape], e.g. [null, 10]. */
   readonly outputShape: [null, ...number[]];
-  /** Views of the layers, first to last. */
+  /** Views of the layers, first to last (in topological order for a graph model); the same objects on every read. */
   readonly layers: Layer[];
+  /** 'sequential' for {@link sequential}, the name given to {@link model} (default 'model'). */
+  readonly name: string;
+  /** True for a model built by {@link model} (or imported from a TF.js functional model); kept by save/load; exported to TF.js as class 'Model'. */
+  readonly isGraph: boolean;
+  /** [the symbolic input] (wasmcnn models have one): for {@link model}, to cut or extend this model. */
+  readonly inputs: SymbolicTensor[];
+  /** [the symbolic output]: the last layer's output. */
+  readonly outputs: SymbolicTensor[];
+  /**
+   * false freezes every layer (fit() keeps their weights bit-identical, also in a worker), true
+   * unfreezes every layer, as TF.js' model.trainable. Reads true while any layer is trainable.
+   */
+  trainable: boolean;
+  /**
+   * This model used as a layer of another graph: its layers are inlined into the graph (flattened),
+   * starting from copies of its weights. x must have this model's input shape.
+   * @throws Error for another shape or several inputs; applying it twice in one graph is refused by {@link model}.
+   */
+  apply(x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
   /**
    * A layer by name or index.
    * @throws Error listing the layer names when there is no such layer.
@@ -974,7 +1086,7 @@ export class Model {
    * model uncompiled.
    * @throws Error naming the layer and the shapes when it does not fit the previous layer's output.
    */
-  add(layer: LayerSpec): this;
+  add(layer: LayerRecord): this;
   /** Removes the last layer. Keeps the compile settings as add() does (the optimizer state restarts). */
   pop(): this;
   /**
@@ -998,8 +1110,13 @@ export class Model {
    * Setting a value JSON cannot represent throws. Default {}.
    */
   metadata: Record<string, unknown>;
-  /** Keras-style table of the layers, their output shapes and parameter counts. */
-  summary(): string;
+  /**
+   * Prints the table TF.js prints (Layer (type), Output shape, Param #; for a graph model also the
+   * input and Connected to; frozen layers marked), one line per printFn call (default console.log),
+   * and returns the text. Columns fit their contents unless lineLength (and positions: column ends,
+   * fractions of lineLength when all <= 1) are given; then longer fields are cut, as in TF.js.
+   */
+  summary(lineLength?: number, positions?: number[], printFn?: (line: string) => void): string;
   /** Number of weights in the model (trainable or not). */
   countParams(): number;
   /**
@@ -1050,12 +1167,75 @@ export class Model {
   dispose(): void;
 }
 
+/** Options of {@link input}. Unknown names throw. */
+export interface InputOptions {
+  /** The per-sample shape, 1 to 3 positive integers ([h, w, c] for images). */
+  shape?: number[];
+  /** [null, ...shape], instead of shape. */
+  batchShape?: [null, ...number[]];
+  /** Default 'input_1'. */
+  name?: string;
+  /** Only 'float32'. */
+  dtype?: 'float32';
+}
+
 /**
- * A new sequential model. Each layer's shape is checked as it is added.
+ * A placeholder of the functional API ({@link input}, {@link LayerSpec.apply}, {@link model}), as
+ * TF.js' SymbolicTensor: it holds no data, only a shape and the layer that makes it.
+ */
+export class SymbolicTensor {
+  /** @internal made by {@link input} and apply(). */
+  private constructor();
+  /** [null, ...per-sample shape]. */
+  readonly shape: [null, ...number[]];
+  /** Always 'float32'. */
+  readonly dtype: 'float32';
+  /** '<layer>/output', or the input's name. */
+  readonly name: string;
+  /** shape.length. */
+  readonly rank: number;
+  /** The layer that outputs it: a spec, a model's {@link Layer}, or `{ name, className: 'InputLayer' }` for an input. */
+  readonly sourceLayer: LayerSpec | Layer | { name: string; className: 'InputLayer'; batchInputShape: [null, ...number[]] };
+  /** "SymbolicTensor name [null,...]". */
+  toString(): string;
+}
+
+/** A model input for {@link model}: `cnn.input({ shape: [28, 28, 1] })`, as tf.input. */
+export function input(options: InputOptions): SymbolicTensor;
+
+/** Options of {@link model}. Unknown names throw. */
+export interface GraphModelOptions {
+  /** The input: from {@link input}, or another model's `inputs` (one only). */
+  inputs: SymbolicTensor | SymbolicTensor[];
+  /** The output: from a layer's apply() or a model layer's `output` (one only). */
+  outputs: SymbolicTensor | SymbolicTensor[];
+  /** Default 'model'. */
+  name?: string;
+  /** Seeds the initialisation of new layers, dropout, noise, augmentation and shuffling; default 42. */
+  seed?: number;
+}
+
+/**
+ * A graph model from symbolic tensors, as tf.model({ inputs, outputs }): the layers between them in
+ * topological order, each reading the layers its apply() was given (residual connections, merges,
+ * nested models). Compile, fit (also in a worker), evaluate, predict, save and load as a sequential model.
+ * Differences from TF.js: one input and one output; a layer has one place in a graph (a shared
+ * layer, or a model applied twice, is refused); a new model never shares weights with another:
+ * layers taken from a built model (model.getLayer(x).output, model.apply(x), a spec already built
+ * into a model) start from a copy of its weights, new layers are initialised from the seed.
+ * @throws Error for several inputs or outputs, an output that does not depend only on the input,
+ *   a shared layer, or clashing layer names.
+ */
+export function model(options: GraphModelOptions): Model;
+
+/**
+ * A new sequential model. Each layer's shape is checked as it is added. Without an input shape and
+ * layers (`cnn.sequential()`, as tf.sequential()), the first {@link Model.add} must bring one in
+ * its inputShape option; until then the model has no layers and other calls say so.
  * @throws Error naming the layer and the shapes for layers that do not fit, or for absurd sizes
  *   ("dense 'dense_1': shape [784,1000000000] has more than 2^28 elements").
  */
-export function sequential(options: SequentialOptions): Model;
+export function sequential(options?: SequentialOptions): Model;
 
 /** Where {@link loadModel} reads a model from. */
 export type ModelSource = Uint8Array | ArrayBuffer | ArrayBufferView | string | URL | LoadHandler | TfjsModelArtifacts;
@@ -1085,9 +1265,9 @@ export interface TfjsWeightSpec {
  * tf.io.withSaveHandler() receives). wasmcnn's own extras travel in userDefinedMetadata.wasmcnn.
  */
 export interface TfjsModelArtifacts {
-  /** A Keras Sequential topology (snake_case, as TF.js writes it). */
+  /** A Keras Sequential or functional Model topology (snake_case, as TF.js writes it; Keras 3's form is read too). */
   modelTopology: object;
-  /** 'layers-model' (graph models can't be imported). */
+  /** 'layers-model' (TF.js graph models from tensorflowjs_converter's tf_saved_model/tf_frozen_model modes can't be imported). */
   format?: string;
   generatedBy?: string;
   convertedBy?: string | null;

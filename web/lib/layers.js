@@ -6,6 +6,7 @@
 // layerDefs(), and every option is checked there, in one place, with one message per problem.
 // The factories exist once the core is loaded (importing the package loads it).
 import { call, getCore } from './core.js';
+import { applyLayer } from './symbolic.js';
 
 let defs = null;
 
@@ -30,7 +31,67 @@ function checkClass(className) {
 export function layerSpec(className, config = {}) {
   checkClass(className);
   call((c) => c.checkLayer(className, config));
-  return { className, config: { ...config } };
+  return functionalSpec({ className, config: { ...config } });
+}
+
+/**
+ * Gives a spec the functional API, as non-enumerable members (the spec stays a plain JSON-safe
+ * record that structuredClone and JSON.stringify copy as before): apply(x), input, output, name,
+ * trainable. Once cnn.model() has built it, the spec stands for that model's layer: its name,
+ * trainable flag and weights are the model's (see functional.js).
+ */
+function functionalSpec(spec) {
+  let applied = null;
+  let built = null; // { model, index } of the first live model built from it
+  const live = () => (built && !built.model.disposed ? built : null);
+  const view = () => live() && built.model.getLayer(built.index);
+  const who = () => `layer '${view()?.name ?? spec.config.name ?? layerDefs().byClass[spec.className].factory}' (${spec.className})`;
+  const notApplied = (what) => new Error(`${who()} has not been applied yet, so it has no ${what}: ` +
+    'call layer.apply(x) with x from cnn.input({ shape }) or another layer\'s output');
+  Object.defineProperties(spec, {
+    apply: {
+      value(xs) {
+        if (applied) {
+          throw new Error(`${who()} is already applied to ${applied.inputs.map((t) => t.name).join(', ')}: wasmcnn does not ` +
+            'share a layer (and its weights) between two places of a graph; create another layer for the second place');
+        }
+        const current = () => (live() ? call(() => built.model._handle().layerSpec(built.index)) : { className: spec.className, config: { ...spec.config } });
+        const output = applyLayer(spec, xs, current, live, `${who()}.apply`);
+        applied = { inputs: output._node.inputs(), output };
+        return output;
+      },
+    },
+    output: {
+      get() {
+        if (!applied) throw notApplied('output');
+        return applied.output;
+      },
+    },
+    input: {
+      get() {
+        if (!applied) throw notApplied('input');
+        return applied.inputs.length === 1 ? applied.inputs[0] : applied.inputs;
+      },
+    },
+    name: { get: () => view()?.name ?? spec.config.name },
+    trainable: {
+      get: () => view()?.trainable ?? spec.config.trainable ?? true,
+      set(on) {
+        if (typeof on !== 'boolean') throw new Error(`${who()}: trainable must be true or false, got ${JSON.stringify(on)}`);
+        if (on) delete spec.config.trainable;
+        else spec.config.trainable = false;
+        const v = view();
+        if (v) v.trainable = on;
+      },
+    },
+    /** @internal cnn.model() built this spec as layer `index` of `model` */
+    _built: {
+      value(model, index) {
+        if (!live()) built = { model, index };
+      },
+    },
+  });
+  return spec;
 }
 
 /**

@@ -1,4 +1,5 @@
-// Model: a sequential CNN living in wasm memory, with a Keras-style API.
+// Model: a CNN living in wasm memory, with a Keras-style API: a sequential stack (sequential()) or
+// a graph of layers (cnn.model({ inputs, outputs }), functional.js), one input and one output.
 //
 // Batches are gathered from JavaScript arrays into wasm staging buffers (one typed-array copy per
 // sample) and run by the core; results are copied out at once. fit() is async and yields to the
@@ -6,9 +7,12 @@
 import { call, getCore, Staging } from './core.js';
 import { Tensor, asTensor, fmt, sampleSize } from './tensor.js';
 import { checkSpec } from './layers.js';
-import { toCoreOptimizer } from './optimizers.js';
+import { toCoreOptimizer, coreOptimizerRecord } from './optimizers.js';
 import { runFit, checkBatchSize, divergence } from './fit.js';
 import { toCoreAugment } from './augment.js';
+import { SymbolicTensor, appliedNode, inputTensor, symbolicList } from './symbolic.js';
+import { LayerView } from './layer_view.js';
+import { summaryLines } from './summary.js';
 
 export const LOSSES = {
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
@@ -24,57 +28,12 @@ const FORMAT = 'wasmcnn-model';
 const finalizer = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry((release) => release()) : null;
 
-/** A view of one layer of a model: its spec, shapes and trainability. */
-class LayerView {
-  constructor(model, index) {
-    this.model = model;
-    this.index = index;
-  }
-  get #h() {
-    return this.model._handle();
-  }
-  get #spec() {
-    return call(() => this.#h.layerSpec(this.index));
-  }
-  get name() {
-    return this.#spec.config.name;
-  }
-  get className() {
-    return this.#spec.className;
-  }
-  getConfig() {
-    return this.#spec.config;
-  }
-  get inputShape() {
-    return [null, ...this.#h.layerInputShape(this.index)];
-  }
-  get outputShape() {
-    return [null, ...this.#h.layerOutputShape(this.index)];
-  }
-  get trainable() {
-    return this.#spec.config.trainable ?? true;
-  }
-  /** Frozen layers keep their weights bit-identical through fit() (and BatchNorm runs in inference mode). */
-  set trainable(on) {
-    if (typeof on !== 'boolean') throw new Error(`layer '${this.name}': trainable must be true or false`);
-    call(() => this.#h.setTrainable(this.index, on));
-  }
-  get lrMultiplier() {
-    return this.#spec.config.lrMultiplier ?? 1;
-  }
-  set lrMultiplier(k) {
-    if (typeof k !== 'number' || !Number.isFinite(k) || k < 0) {
-      throw new Error(`layer '${this.name}': lrMultiplier must be a finite non-negative number, got ${k}`);
-    }
-    call(() => this.#h.setLrMultiplier(this.index, k));
-  }
-  countParams() {
-    return this.model.getWeights().filter((w) => w.layer === this.name).reduce((a, w) => a + w.data.length, 0);
-  }
-}
-
 export class Model {
   #handle;
+  #views = [];    // LayerView per node, made on first use (so getLayer(x) === getLayer(x))
+  #tensors = [];  // the symbolic output of each node, made on first use
+  #input = null;  // the symbolic input: cnn.model()'s, or made on first use
+  #graph = null;  // { name } for a model built by cnn.model() (exported as a TF.js 'Model')
   #release;
   #xs = new Staging();
   #ts = new Staging();
@@ -82,24 +41,39 @@ export class Model {
   #stale = false;
   #metadata = {};
 
-  /** @internal use sequential() or loadModel() */
-  constructor(handle) {
+  /**
+   * @internal use sequential() or loadModel(). A null handle with a seed is a sequential() without
+   * any input shape yet, as tf.sequential(): the core model is made by the first add().
+   */
+  constructor(handle, deferredSeed = null) {
     this.#handle = handle;
+    this.#deferredSeed = handle ? null : deferredSeed;
     this.stopTraining = false;
     /** True while fit() runs (as in TensorFlow.js); read-only for users. */
     this.isTraining = false;
     const xs = this.#xs;
     const ts = this.#ts;
+    const box = this.#box;
+    box.handle = handle;
     this.#release = () => {
-      try { handle.delete(); } catch { /* already deleted */ }
+      try { box.handle?.delete(); } catch { /* already deleted */ }
       xs.free();
       ts.free();
     };
     finalizer?.register(this, this.#release, this);
   }
 
+  #deferredSeed = null;
+  #box = { handle: null }; // what the finalizer frees (it must not hold the model itself)
+
   _handle() {
-    if (!this.#handle) throw new Error('model: this model was disposed; create or load a new one');
+    if (!this.#handle) {
+      if (this.#deferredSeed !== null) {
+        throw new Error('model: this sequential model has no layers yet, so no input shape: add a first layer with one ' +
+          '(model.add(cnn.layers.dense({ inputShape: [784], units: 10 }))) or pass sequential({ inputShape })');
+      }
+      throw new Error('model: this model was disposed; create or load a new one');
+    }
     return this.#handle;
   }
 
@@ -111,7 +85,7 @@ export class Model {
   }
 
   get disposed() {
-    return this.#handle === null;
+    return this.#handle === null && this.#deferredSeed === null;
   }
 
   get inputShape() {
@@ -123,8 +97,107 @@ export class Model {
   }
 
   get layers() {
+    if (!this.#handle && this.#deferredSeed !== null) return [];
     const n = this._handle().numLayers();
-    return Array.from({ length: n }, (_, i) => new LayerView(this, i));
+    return Array.from({ length: n }, (_, i) => this._view(i));
+  }
+
+  /** @internal */
+  _view(i) {
+    this.#views[i] ??= new LayerView(this, i);
+    return this.#views[i];
+  }
+
+  /** 'sequential' for sequential(), the name given to cnn.model() (default 'model'). */
+  get name() {
+    return this.#graph?.name ?? 'sequential';
+  }
+
+  /** True when built by cnn.model() (exported to TF.js as a functional 'Model'). */
+  get isGraph() {
+    return this.#graph !== null;
+  }
+
+  /** @internal set by cnn.model() and when loading a saved graph model */
+  _setGraph({ name, input }) {
+    this.#graph = { name };
+    if (input) this.#input = input;
+  }
+
+  /** [the symbolic input]: wasmcnn models have one input. */
+  get inputs() {
+    this.#input ??= inputTensor(this._handle().inputShape(), 'input_1');
+    return [this.#input];
+  }
+
+  /** [the symbolic output]: the last layer's output. */
+  get outputs() {
+    const n = this._handle().numLayers();
+    return n === 0 ? this.inputs : [this._nodeTensor(n - 1)];
+  }
+
+  /** @internal the nodes node i reads: -1 is the model's input */
+  _nodeInputs(i) {
+    return Array.from(call(() => this._handle().nodeInputs(i)));
+  }
+
+  /** @internal */
+  _nodeInputTensors(i) {
+    return this._nodeInputs(i).map((k) => (k < 0 ? this.inputs[0] : this._nodeTensor(k)));
+  }
+
+  /** @internal the symbolic output of node i, a node of this model (its weights are this model's) */
+  _nodeTensor(i) {
+    if (!this.#tensors[i]) {
+      const h = this._handle();
+      const view = this._view(i);
+      const node = {
+        layer: view,
+        inputs: () => this._nodeInputTensors(i),
+        spec: () => call(() => h.layerSpec(i)),
+        source: () => ({ model: this, index: i }),
+      };
+      this.#tensors[i] = new SymbolicTensor(call(() => h.layerOutputShape(i)), node, `${view.name}/output`);
+    }
+    return this.#tensors[i];
+  }
+
+  /**
+   * This model used as a layer of another: its layers are inlined (flattened) into the graph that
+   * reads the result, starting from copies of their weights. x must have this model's input shape.
+   */
+  apply(xs) {
+    const what = `model '${this.name}'.apply`;
+    const list = symbolicList(xs, what);
+    if (list.length !== 1) throw new Error(`${what}: this model takes one input, got ${list.length}`);
+    const [x] = list;
+    const want = this.inputs[0].shape;
+    if (x.shape.length !== want.length || x.shape.some((d, i) => d !== want[i])) {
+      throw new Error(`${what}: expected an input of shape ${fmt(want)}, got ${fmt(x.shape)} (${x.name})`);
+    }
+    const h = this._handle();
+    const made = [];
+    const n = h.numLayers();
+    if (n === 0) throw new Error(`${what}: the model has no layers`);
+    for (let i = 0; i < n; i++) {
+      const inputs = this._nodeInputs(i).map((k) => (k < 0 ? x : made[k]));
+      const view = this._view(i);
+      const node = appliedNode(view, inputs, () => call(() => h.layerSpec(i)), () => ({ model: this, index: i }));
+      node.inlinedFrom = this.name;
+      made.push(new SymbolicTensor(call(() => h.layerOutputShape(i)), node, `${view.name}/output`));
+    }
+    return made[n - 1];
+  }
+
+  /** false freezes every layer, true unfreezes every layer (as TF.js' model.trainable); reads true while any layer trains. */
+  get trainable() {
+    return this.layers.length === 0 || this.layers.some((l) => l.trainable);
+  }
+
+  set trainable(on) {
+    if (typeof on !== 'boolean') throw new Error(`model: trainable must be true or false, got ${JSON.stringify(on)}`);
+    this._notWhileTraining('trainable');
+    for (const l of this.layers) l.trainable = on;
   }
 
   getLayer(nameOrIndex) {
@@ -151,19 +224,50 @@ export class Model {
     return names.map((n) => this.getLayer(n));
   }
 
-  /** Keras' model.getConfig(): the layer specs, input shape and seed. */
+  /**
+   * Keras' model.getConfig(): the layer specs, input shape and seed; for a graph model also
+   * `graph: { name, input, inputs }` (the names each layer reads, '' the input), which sequential()
+   * refuses rather than chain the layers.
+   */
   toSpec() {
     const h = this._handle();
-    return {
+    const spec = {
       inputShape: h.inputShape(),
       seed: h.seed(),
       layers: this.layers.map((l) => call(() => h.layerSpec(l.index))),
     };
+    if (this.#graph) {
+      const names = spec.layers.map((l) => l.config.name);
+      spec.graph = { name: this.name, input: this.inputs[0].name,
+        inputs: spec.layers.map((l, i) => this._nodeInputs(i).map((k) => (k < 0 ? '' : names[k]))) };
+    }
+    return spec;
   }
 
   add(layer) {
     this._notWhileTraining('add');
     const { className, config } = checkSpec(layer);
+    if (!this.#handle && this.#deferredSeed !== null) {
+      if (config?.inputShape === undefined) {
+        throw new Error(`add: the first layer of a sequential model without inputShape needs one: ${className} has none ` +
+          '(e.g. cnn.layers.dense({ inputShape: [784], units: 10 }))');
+      }
+      const handle = call((c) => c.createModel(checkInputShape(config.inputShape, 'add'), this.#deferredSeed));
+      this.#handle = handle;
+      this.#box.handle = handle;
+      this.#deferredSeed = null;
+      try {
+        call(() => handle.add(className, config));
+      } catch (e) {
+        // Back to waiting for a first layer, as before the call.
+        this.#deferredSeed = handle.seed();
+        this.#handle = null;
+        this.#box.handle = null;
+        handle.delete();
+        throw e;
+      }
+      return this;
+    }
     call(() => this._handle().add(className, config));
     this.#recompileAfterEdit();
     return this;
@@ -172,6 +276,9 @@ export class Model {
   pop() {
     this._notWhileTraining('pop');
     call(() => this._handle().pop());
+    const n = this._handle().numLayers();
+    this.#views.length = Math.min(this.#views.length, n);
+    this.#tensors.length = Math.min(this.#tensors.length, n);
     this.#recompileAfterEdit();
     return this;
   }
@@ -194,15 +301,18 @@ export class Model {
     const { optimizer = 'adam', loss, metrics = ['accuracy'], ...rest } = options;
     const unknown = Object.keys(rest);
     if (unknown.length) throw new Error(`compile: unknown option '${unknown[0]}' (known: optimizer, loss, metrics)`);
-    if (!(loss in LOSSES)) {
-      throw new Error(`compile: unknown loss ${JSON.stringify(loss)} (known: sparseCategoricalCrossentropy, categoricalCrossentropy, meanSquaredError)`);
+    const knownLosses = 'sparseCategoricalCrossentropy, categoricalCrossentropy, meanSquaredError';
+    if (typeof loss === 'function') {
+      throw new Error(`compile: custom loss functions are not supported (the loss and its gradient run inside the core); use one of ${knownLosses}`);
     }
+    if (typeof loss !== 'string' || !(loss in LOSSES)) throw new Error(`compile: unknown loss ${JSON.stringify(loss)} (known: ${knownLosses})`);
     const list = Array.isArray(metrics) ? metrics : [metrics];
     for (const m of list) {
+      if (typeof m === 'function') throw new Error('compile: custom metric functions are not supported; the known metric is \'accuracy\'');
       if (!['accuracy', 'acc'].includes(m)) throw new Error(`compile: unknown metric ${JSON.stringify(m)} (known: accuracy)`);
     }
     const opt = toCoreOptimizer(optimizer);
-    call(() => this._handle().compile(LOSSES[loss], opt));
+    call(() => this._handle().compile(LOSSES[loss], coreOptimizerRecord(opt)));
     this.#compileConfig = { loss: LOSSES[loss], optimizer: opt, metrics: list };
     this.#stale = false;
     return this;
@@ -210,7 +320,7 @@ export class Model {
 
   #recompile() {
     const { loss, optimizer } = this.#compileConfig;
-    call(() => this._handle().compile(loss, optimizer));
+    call(() => this._handle().compile(loss, coreOptimizerRecord(optimizer)));
   }
 
   get compileConfig() {
@@ -245,8 +355,15 @@ export class Model {
     this.#metadata = value ?? {};
   }
 
-  summary() {
-    return this._handle().summary();
+  /**
+   * Prints the layers as TF.js does (Layer (type), Output shape, Param #, and for a graph model
+   * Connected to), one line per printFn call (default console.log), and returns the text.
+   */
+  summary(lineLength, positions, printFn = console.log) {
+    if (printFn !== undefined && typeof printFn !== 'function') throw new Error('summary: printFn must be a function');
+    const lines = summaryLines(this, { lineLength, positions });
+    for (const line of lines) printFn(line);
+    return `${lines.join('\n')}\n`;
   }
 
   countParams() {
@@ -493,12 +610,15 @@ export class Model {
   toBytes() {
     const h = this._handle();
     // A model whose output no longer suits its loss (mid-edit) is saved uncompiled, so it loads.
-    const meta = JSON.stringify({ format: FORMAT, compile: this.#stale ? null : this.#compileConfig, user: this.#metadata });
+    const graph = this.#graph && { name: this.#graph.name, input: this.inputs[0].name };
+    const meta = JSON.stringify({ format: FORMAT, compile: this.#stale ? null : this.#compileConfig, user: this.#metadata,
+      ...(graph ? { graph } : {}) });
     call(() => h.setMetadata(meta));
     return call((c) => c.saveModel(h)); // already a copy in JavaScript memory
   }
 
   dispose() {
+    this.#deferredSeed = null;
     if (!this.#handle) return;
     finalizer?.unregister(this);
     this.#release();
@@ -525,21 +645,35 @@ function checkOptions(options, what) {
   return options;
 }
 
-/** A new sequential model: sequential({ inputShape, seed, layers }). */
+/** Checks a per-sample input shape; returns it. */
+function checkInputShape(shape, who) {
+  // Below 2^31: the core's dimensions are 32-bit ints, and bigger numbers would wrap around.
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((d) => Number.isInteger(d) && d > 0 && d < 2 ** 31)) {
+    throw new Error(`${who}: inputShape must be 1 to 3 positive integers below 2^31 (e.g. [28, 28, 1]), got ${JSON.stringify(shape)}`);
+  }
+  return shape;
+}
+
+/**
+ * A new sequential model: sequential({ inputShape, seed, layers }). Without any input shape and
+ * layers (as tf.sequential()), the first add() must bring one.
+ */
 export function sequential(options = {}) {
   options ?? fail('sequential: options must be an object such as { inputShape: [28, 28, 1], layers: [...] }');
   const { inputShape, seed = 42, layers = [], ...rest } = options;
   const unknown = Object.keys(rest);
   if (unknown.length) throw new Error(`sequential: unknown option '${unknown[0]}' (known: inputShape, seed, layers)`);
   const shape = inputShape ?? layers[0]?.config?.inputShape;
-  // Below 2^31: the core's dimensions are 32-bit ints, and bigger numbers would wrap around.
-  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((d) => Number.isInteger(d) && d > 0 && d < 2 ** 31)) {
-    throw new Error(`sequential: inputShape must be 1 to 3 positive integers below 2^31 (e.g. [28, 28, 1]), got ${JSON.stringify(shape)}`);
-  }
   if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
     throw new Error(`sequential: seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
   }
   if (!Array.isArray(layers)) throw new Error('sequential: layers must be an array of cnn.layers.* specs');
+  if (shape === undefined && layers.length === 0) return new Model(null, seed);
+  if (shape === undefined) {
+    throw new Error('sequential: the input shape is unknown: pass sequential({ inputShape: [28, 28, 1], layers }) or give the first ' +
+      'layer one (cnn.layers.conv2d({ inputShape: [28, 28, 1], ... })); wasmcnn builds each layer as it is added, so it needs the shape first');
+  }
+  checkInputShape(shape, 'sequential');
   const specs = layers.map(checkSpec);
   const handle = call((c) => c.createModel(shape, seed));
   const model = new Model(handle);
@@ -576,6 +710,7 @@ export function modelFromBytes(bytes) {
         throw new Error('loadModel: the model file\'s metadata is not valid JSON');
       }
     }
+    if (meta.graph) model._setGraph({ name: meta.graph.name, input: inputTensor(handle.inputShape(), meta.graph.input) });
     if (meta.compile) model.compile({ loss: meta.compile.loss, optimizer: meta.compile.optimizer, metrics: meta.compile.metrics });
     model.metadata = meta.user ?? {};
   } catch (e) {

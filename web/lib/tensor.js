@@ -21,15 +21,27 @@ export class Tensor {
     }
     return new Tensor(this.data.slice(begin * per, (begin + count) * per), [count, ...this.shape.slice(1)]);
   }
-  /** Index of the largest value in each row of a [n, k] tensor. */
-  argMax() {
-    const k = this.shape[this.shape.length - 1];
-    const n = this.data.length / k;
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let c = 1; c < k; c++) if (this.data[i * k + c] > this.data[i * k + best]) best = c;
-      out[i] = best;
+  /**
+   * Index of the largest value along `axis` (default the last, -1 counting from the end; the first
+   * on ties), as TF.js' argMax: an Int32Array laid out as the shape without that axis, row-major.
+   */
+  argMax(axis = -1) {
+    const rank = this.shape.length;
+    if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+      throw new Error(`argMax: axis must be an integer in [${-rank}, ${rank - 1}] for a tensor of shape ${fmt(this.shape)}, got ${JSON.stringify(axis)}`);
+    }
+    const a = axis < 0 ? axis + rank : axis;
+    const k = this.shape[a];
+    const inner = this.shape.slice(a + 1).reduce((p, d) => p * d, 1);
+    const outer = this.data.length / (k * inner);
+    const out = new Int32Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * k * inner + i;
+        let best = 0;
+        for (let c = 1; c < k; c++) if (this.data[base + c * inner] > this.data[base + best * inner]) best = c;
+        out[o * inner + i] = best;
+      }
     }
     return out;
   }
@@ -39,7 +51,7 @@ export class Tensor {
 }
 
 export function fmt(shape) {
-  return `[${Array.from(shape).join(',')}]`;
+  return `[${Array.from(shape, (d) => (d === null ? 'null' : d)).join(',')}]`;
 }
 
 export function sampleSize(shape) {
@@ -81,6 +93,11 @@ export function tensor(data, shape, options = {}) {
 /** Accepts a Tensor or a {data, shape} record; returns a Tensor, validated. */
 export function asTensor(x, what) {
   if (x instanceof Tensor) return x;
+  // A TensorFlow.js tensor: its data lives in a backend, behind data()/dataSync().
+  if (x && typeof x === 'object' && typeof x.dataSync === 'function' && typeof x.data === 'function') {
+    throw new Error(`${what}: got a TensorFlow.js tensor (shape ${fmt(x.shape ?? [])}, dtype ${x.dtype}); wasmcnn takes its own ` +
+      'tensors: convert it with cnn.tensor(await t.data(), t.shape) (or t.dataSync() where a synchronous read is fine)');
+  }
   if (x && typeof x === 'object' && x.shape && x.data) {
     return tensor(x.data, Array.from(x.shape));
   }

@@ -1,6 +1,8 @@
 // The TensorFlow.js layers-model format, both ways: a model.json (format 'layers-model', a Keras
-// Sequential topology in snake_case, a weightsManifest) plus raw little-endian weight files, or the
-// same in memory as TF.js' ModelArtifacts { modelTopology, weightSpecs, weightData }.
+// Sequential or functional Model topology in snake_case, a weightsManifest) plus raw little-endian
+// weight files, or the same in memory as TF.js' ModelArtifacts { modelTopology, weightSpecs, weightData }.
+// Topologies (Sequential, functional in Keras 2 and 3 forms, nested models) are walked by
+// tfjs_topology.js; each layer record is read here. Graph models export as class 'Model'.
 //
 // Layouts need no transposes: conv kernels are HWIO [kh,kw,ic,oc], dense kernels [in,units], data
 // NHWC, as in TF.js. Export follows what tfjs-layers 4.22 writes (tf.LayersModel.save); import also
@@ -8,7 +10,9 @@
 // 'layer/0'), tensorflowjs_converter's quantized weights, and rejects, naming the layer and the
 // option, anything that would change what the model computes. Files, URLs and downloads: tfjs_io.js.
 import { sequential } from './model.js';
+import { graphModel } from './functional.js';
 import { layerSpec, layerDefs } from './layers.js';
+import { readTopology } from './tfjs_topology.js';
 
 const FORMAT = 'layers-model';
 
@@ -39,6 +43,7 @@ const TFJS = {
   Dropout: { fixed: { noise_shape: null, seed: null }, accept: {} },
   GaussianNoise: { fixed: {}, accept: {} },
   BatchNormalization: { fixed: {}, accept: { renorm: [false] } },
+  Add: { fixed: {}, accept: {} },
   // spatial and convolution layers (#14)
   DepthwiseConv2D: { fixed: { data_format: 'channels_last', ...nulls('activity_regularizer', 'depthwise_constraint', 'bias_constraint') },
     accept: {} },
@@ -129,6 +134,8 @@ function trainingConfig(compile) {
   let optimizer;
   if (o.type === 'adam') {
     optimizer = { class_name: 'Adam', config: { learningRate: f32(o.learningRate), beta1: f32(o.beta1), beta2: f32(o.beta2), epsilon: f32(o.epsilon) } };
+  } else if (o.type === 'rmsprop') {
+    optimizer = { class_name: 'RMSProp', config: { learningRate: f32(o.learningRate), decay: f32(o.rho), momentum: f32(o.momentum), epsilon: f32(o.epsilon), centered: false } };
   } else if (o.momentum > 0) {
     optimizer = { class_name: 'Momentum', config: { learningRate: f32(o.learningRate), momentum: f32(o.momentum), useNesterov: o.nesterov } };
   } else {
@@ -137,15 +144,39 @@ function trainingConfig(compile) {
   return { loss: snake(compile.loss), metrics: ['accuracy'], optimizer_config: optimizer };
 }
 
+/** A graph model's topology as TF.js writes a functional tf.model(): an InputLayer, then each layer with its inbound node. */
+function graphTopology(model, spec) {
+  const input = model.inputs[0];
+  const names = spec.layers.map((l) => l.config.name);
+  const layers = [{
+    name: input.name, class_name: 'InputLayer',
+    config: { batch_input_shape: input.shape, dtype: 'float32', sparse: false, name: input.name }, inbound_nodes: [],
+  }];
+  spec.layers.forEach((l, i) => {
+    const { class_name, config } = kerasLayer(l, null);
+    const from = model._nodeInputs(i).map((k) => [k < 0 ? input.name : names[k], 0, 0, {}]);
+    layers.push({ name: config.name, class_name, config, inbound_nodes: [from] });
+  });
+  return {
+    class_name: 'Model',
+    config: { name: model.name, layers, input_layers: [[input.name, 0, 0]], output_layers: [[names.at(-1), 0, 0]] },
+  };
+}
+
+const isChain = (model, n) => Array.from({ length: n }, (_, i) => model._nodeInputs(i)).every((ins, i) => ins.length === 1 && ins[0] === i - 1);
+
 /**
  * The model as TF.js ModelArtifacts, what tf.io.fromMemory() and tf.loadLayersModel() take.
+ * A sequential chain exports as a 'Sequential', a model from cnn.model() (or any graph) as a 'Model'.
  * wasmcnn's extras (seed, learning-rate multipliers, compile settings, metadata) travel in
  * userDefinedMetadata.wasmcnn, so a round trip through this format loses nothing.
  */
 export function toTfjsArtifacts(model) {
   const spec = model.toSpec();
   if (spec.layers.length === 0) throw new Error('tfjs export: the model has no layers');
-  const layers = spec.layers.map((l, i) => kerasLayer(l, i === 0 ? spec.inputShape : null));
+  const graph = model.isGraph || !isChain(model, spec.layers.length);
+  const topology = graph ? graphTopology(model, spec)
+    : { class_name: 'Sequential', config: { name: 'sequential', layers: spec.layers.map((l, i) => kerasLayer(l, i === 0 ? spec.inputShape : null)) } };
   const weights = model.getWeights();
   const data = new Float32Array(weights.reduce((a, w) => a + w.data.length, 0));
   let offset = 0;
@@ -157,7 +188,7 @@ export function toTfjsArtifacts(model) {
     .map((l) => [l.config.name, f32(l.config.lrMultiplier)]));
   return {
     // keras_version names the schema this topology follows (checked against @tensorflow/tfjs 4.22).
-    modelTopology: { class_name: 'Sequential', config: { name: 'sequential', layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
+    modelTopology: { ...topology, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
     format: FORMAT,
     generatedBy: 'wasmcnn',
     convertedBy: null,
@@ -287,40 +318,6 @@ function importLayer(record, index, dropped, keras3) {
   return { className, config: c };
 }
 
-/** The Sequential topology's layer records and input shape, from any of TF.js' and Keras' forms. */
-function readTopology(topology) {
-  let t = typeof topology === 'string' ? JSON.parse(topology) : topology;
-  const keras3 = /^3\./.test(String(t?.keras_version ?? ''));
-  if (t && t.model_config) t = t.model_config;
-  if (!t || typeof t !== 'object') throw new Error('tfjs import: modelTopology is missing');
-  const cls = t.class_name ?? t.className;
-  if (cls !== 'Sequential') {
-    throw new Error(`tfjs import: only Sequential models are supported, this one is '${cls}' (rebuild it with tf.sequential)`);
-  }
-  const records = Array.isArray(t.config) ? t.config : t.config?.layers;
-  if (!Array.isArray(records) || records.length === 0) throw new Error('tfjs import: the Sequential model has no layers');
-  let shape = null;
-  const layers = [];
-  records.forEach((rec, i) => {
-    const cfg = rec.config ?? {};
-    const s = cfg.batch_input_shape ?? cfg.batchInputShape ?? cfg.batch_shape ?? cfg.batchShape;
-    const inputShape = s ? s.slice(1) : cfg.input_shape ?? cfg.inputShape;
-    if (inputShape && !shape) shape = inputShape;
-    if ((rec.class_name ?? rec.className) === 'InputLayer') {
-      const dtype = typeof cfg.dtype === 'object' && cfg.dtype ? cfg.dtype.config?.name : cfg.dtype;
-      if (dtype != null && dtype !== 'float32') throw new Error(`tfjs import: input dtype '${dtype}' is not supported (wasmcnn takes float32)`);
-      return;
-    }
-    layers.push({ rec, index: i });
-  });
-  shape ??= t.config?.build_input_shape?.slice(1);
-  if (!shape || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`tfjs import: the input shape must be fully known, got ${JSON.stringify(shape ? [null, ...shape] : null)} ` +
-      "(set batch_input_shape on the first layer, e.g. tf.layers.conv2d({inputShape: [28, 28, 1], ...}))");
-  }
-  return { layers, inputShape: shape, keras3 };
-}
-
 function halfToFloat(h) {
   const e = (h >> 10) & 31;
   const m = h & 1023;
@@ -390,7 +387,7 @@ export function concatBuffers(data) {
  * 'layer/cell/weight' (TF 2.2+) or 'layer/index' (Keras 3): the layer is the longest matching prefix
  * or any matching part; the weight is matched by name, by index, or else by order within the layer.
  */
-function matchWeights(model, decoded) {
+function matchWeights(model, decoded, shared = new Map()) {
   const targets = model.getWeights();
   const layerNames = new Set(targets.map((w) => w.layer));
   const assigned = new Array(targets.length).fill(null);
@@ -412,6 +409,12 @@ function matchWeights(model, decoded) {
     }
     assigned[i] = w.data;
   }
+  // The copies of a shared layer take its weights.
+  targets.forEach((t, i) => {
+    if (assigned[i] !== null || !shared.has(t.layer)) return;
+    const j = targets.findIndex((o) => o.layer === shared.get(t.layer) && o.name === t.name);
+    if (j >= 0) assigned[i] = assigned[j];
+  });
   const missing = targets.filter((t, i) => assigned[i] === null).map((t) => `${t.layer}/${t.name}`);
   if (missing.length) throw new Error(`tfjs import: no weight data for ${missing.join(', ')}`);
   model.setWeights(targets.map((t, i) => ({ layer: t.layer, name: t.name, data: assigned[i] })));
@@ -425,6 +428,9 @@ function compileFrom(model, tc, dropped) {
   let optimizer = null;
   if (typeof lr === 'number') {
     if (o.class_name === 'Adam') optimizer = { type: 'adam', learningRate: lr, beta1: cfg.beta1 ?? 0.9, beta2: cfg.beta2 ?? 0.999, epsilon: cfg.epsilon ?? 1e-7 };
+    if ((o.class_name === 'RMSProp' || o.class_name === 'RMSprop') && !cfg.centered) {
+      optimizer = { type: 'rmsprop', learningRate: lr, rho: cfg.decay ?? cfg.rho ?? 0.9, momentum: cfg.momentum ?? 0, epsilon: cfg.epsilon ?? 1e-7 };
+    }
     if (o.class_name === 'SGD' || o.class_name === 'Momentum') {
       optimizer = { type: 'sgd', learningRate: lr, momentum: cfg.momentum ?? 0, nesterov: !!(cfg.useNesterov ?? cfg.nesterov) };
     }
@@ -450,10 +456,14 @@ export function fromTfjsArtifacts(artifacts) {
   if (artifacts.format != null && artifacts.format !== FORMAT) {
     throw new Error(`tfjs import: format '${artifacts.format}' is not a layers model (graph models can't be imported)`);
   }
-  const { layers, inputShape, keras3 } = readTopology(artifacts.modelTopology);
+  const { layers, inputShape, graph, keras3 } = readTopology(artifacts.modelTopology);
   const ours = artifacts.userDefinedMetadata?.wasmcnn;
   const dropped = [];
-  const specs = layers.map(({ rec, index }) => importLayer(rec, index, dropped, keras3));
+  const specs = layers.map(({ rec, index, name }) => {
+    const spec = importLayer(rec, index, dropped, keras3);
+    if (name) spec.config.name = name;
+    return spec;
+  });
   // TF.js 4.22's SeparableConv2D.getConfig() leaves out depth_multiplier: its depthwise kernel's
   // last dimension says what it is.
   for (const s of specs) {
@@ -471,6 +481,7 @@ export function fromTfjsArtifacts(artifacts) {
     dropped.push(`${s.config.name}: dilation_rate ${JSON.stringify(s.config.dilationRate)} (TF.js' DepthwiseConv2D ignores it)`);
     delete s.config.dilationRate;
   }
+  const shared = new Map(layers.filter((l) => l.sharedWith).map((l) => [l.name, l.sharedWith]));
   const axes = specs.map((s) => {
     if (s.className !== 'BatchNormalization') return undefined;  // Softmax and Concatenate keep theirs
     const { axis, ...config } = s.config;
@@ -479,9 +490,11 @@ export function fromTfjsArtifacts(artifacts) {
   });
   for (const s of specs) if (ours?.lrMultipliers?.[s.config.name] !== undefined) s.config.lrMultiplier = ours.lrMultipliers[s.config.name];
   let model;
+  const seed = Number.isInteger(ours?.seed) ? ours.seed : 42;
   try {
-    model = sequential({ inputShape, seed: Number.isInteger(ours?.seed) ? ours.seed : 42,
-      layers: specs.map((s) => layerSpec(s.className, s.config)) });
+    const checked = specs.map((s) => layerSpec(s.className, s.config));
+    model = graph ? graphModel({ inputShape, seed, ...graph, nodes: checked.map((s, i) => ({ ...s, inputs: layers[i].inputs })) })
+      : sequential({ inputShape, seed, layers: checked });
   } catch (e) {
     throw new Error(`tfjs import: ${e.message}`);
   }
@@ -496,12 +509,24 @@ export function fromTfjsArtifacts(artifacts) {
       }
     });
     const specsList = artifacts.weightSpecs ?? [];
-    matchWeights(model, decodeWeights(specsList, concatBuffers(artifacts.weightData)));
+    matchWeights(model, decodeWeights(specsList, concatBuffers(artifacts.weightData)), shared);
+    if (shared.size) {
+      const names = [...new Set(shared.values())];
+      console.warn(`tfjs import: ${names.map((n) => `'${n}'`).join(', ')} ${names.length > 1 ? 'are shared layers' : 'is a shared layer'} ` +
+        `(applied more than once); wasmcnn gives each place its own copy with the same weights (${[...shared.keys()].join(', ')}): ` +
+        'predictions are the same, but training would update the copies separately');
+    }
     if (ours?.compile) model.compile(ours.compile);
     else compileFrom(model, artifacts.trainingConfig, dropped);
     const meta = ours?.metadata ?? { tfjs: { generatedBy: artifacts.generatedBy ?? null, convertedBy: artifacts.convertedBy ?? null,
       userDefinedMetadata: artifacts.userDefinedMetadata ?? null } };
     if (dropped.length) meta.tfjs = { ...meta.tfjs, dropped };
+    // Constraints only act in training, but a user fine-tuning the model would lose them silently.
+    const constraints = dropped.filter((d) => /_constraint$/.test(d));
+    if (constraints.length) {
+      console.warn(`tfjs import: wasmcnn does not apply weight constraints, so training this model will not enforce them (${constraints.join(', ')}); ` +
+        'predictions are unaffected. The list is in model.metadata.tfjs.dropped');
+    }
     model.metadata = meta;
   } catch (e) {
     model.dispose();

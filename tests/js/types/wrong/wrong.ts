@@ -10,7 +10,7 @@ cnn.layers.conv2d({ filters: 3 }); // error TS2345
 cnn.layers.dense({ units: 10, activation: 'cubic' }); // error TS2322
 cnn.layers.maxPooling2d({ poolSize: 2, padding: 'full' }); // error TS2322
 model.compile({ loss: 'hinge' }); // error TS2322
-model.compile({ optimizer: 'rmsprop', loss: 'mse' }); // error TS2322
+model.compile({ optimizer: 'adagrad', loss: 'mse' }); // error TS2322
 cnn.optimizers.sgd({ momentum: 0.9, nesterov: 'yes' }); // error TS2322
 await model.fit(images, labels, { epoch: 2 }); // error TS2561
 await model.fit(images, labels, { batchSize: '32' }); // error TS2322
