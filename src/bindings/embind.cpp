@@ -96,7 +96,7 @@ LayerConfig config_from_js(const LayerDef& def, const val& config) {
   if (named) who += " '" + config["name"].as<std::string>() + "'";
   if (config.typeOf().as<std::string>() != "object" || config.isNull() || val::global("Array").call<bool>("isArray", config))
     fail(who, ": options must be an object, got ", json(config));
-  static const char* common[] = {"name", "trainable", "inputShape", "lrMultiplier"};
+  static const char* const common[] = {"name", "trainable", "inputShape", "lrMultiplier"};
   std::string known;
   for (const OptionDef& o : def.options) known += (known.empty() ? "" : ", ") + std::string(o.key);
   for (const char* k : common) known += (known.empty() ? "" : ", ") + std::string(k);
@@ -250,15 +250,14 @@ val js_save_model(Model& m) {
 
 size_t heap_used() { return mallinfo().uordblks; }
 
-// The augmentation preview: n images [h,w,c] at x, augmented into y (no overlap) with a generator
-// seeded by `seed`. The same options and checks as fit()'s; the draws are not a model's.
+// The augmentation preview: n images [h,w,c] at x, augmented into y (no overlap) as step 0 of a
+// model seeded by `seed` would augment them. The same options and checks as fit()'s.
 void js_augment_images(uintptr_t x, uintptr_t y, int n, int h, int w, int c, const AugmentOptions& o, double seed) {
   guard([&] {
     check(n > 0 && h > 0 && w > 0 && c > 0, "augment: needs at least one image of positive size, got ", n,
           " images of shape [", h, ",", w, ",", c, "]");
     check_augment(o, {h, w, c});
-    Rng rng{uint64_t(seed)};
-    augment_batch(o, n, h, w, c, ptr<float>(x), reinterpret_cast<float*>(y), rng);
+    augment_batch(o, n, h, w, c, ptr<float>(x), reinterpret_cast<float*>(y), uint64_t(seed), 0);
   });
 }
 

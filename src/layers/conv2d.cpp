@@ -1,7 +1,8 @@
 // Conv2D: y = act(im2col(x) * kernel + bias), kernel HWIO [kh, kw, ic, oc] as in Keras.
 //
 // The conv2d_* kernels read receptive fields in place (no im2col matrix), apply the bias and a
-// ReLU as they store, and take their scratch from work_, sized for one image whatever the batch.
+// ReLU as they store, and take their scratch from the caller's Scratch, sized for one image
+// whatever the batch.
 
 #include "core/check.h"
 #include "kernels/conv.h"
@@ -45,23 +46,24 @@ class Conv2D final : public Layer {
     if (config_.use_bias) initialize(config_.bias_initializer, who(), fan_in, fan_out, rng, bias_.w);
   }
 
-  void forward(const Tensor& x, Tensor& y, Context&) override {
+  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
     const int n = x.dim(0), oc = config_.filters;
     Tensor& z = act_.z_target(y, {n, geo_.oh, geo_.ow, oc});
-    reserve_work();
-    kernels::conv2d_forward(geo_, n, oc, x.data(), kernel_.w.data(), config_.use_bias ? bias_.w.data() : nullptr,
-                            act_.fuse_relu(), z.data(), work_.data());
+    kernels::conv2d_forward(geo_, oc, x.data(), kernel_.w.data(), config_.use_bias ? bias_.w.data() : nullptr,
+                            act_.fuse_relu(), z.data(), kernels::all(size_t(n)), work(ctx));
     act_.finish(y);
   }
 
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context& ctx) override {
     const int n = x.dim(0), oc = config_.filters;
     const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(oc), config_.use_bias ? bias_.dw.data() : nullptr);
-    reserve_work();
-    kernels::conv2d_backward_filter(geo_, n, oc, x.data(), dz.data(), kernel_.dw.data(), work_.data());
+    float* scratch = work(ctx);
+    kernels::conv2d_backward_filter(geo_, n, oc, x.data(), dz.data(), kernel_.dw.data(), kernels::all(size_t(oc)),
+                                    scratch);
     if (dx) {
       dx->resize(x.shape());
-      kernels::conv2d_backward_input(geo_, n, oc, dz.data(), kernel_.w.data(), dx->data(), work_.data());
+      kernels::conv2d_backward_input(geo_, oc, dz.data(), kernel_.w.data(), dx->data(), kernels::all(size_t(n)),
+                                     scratch);
     }
   }
 
@@ -72,15 +74,13 @@ class Conv2D final : public Layer {
   const Tensor* logits(const Tensor&) const override { return act_.logits(); }
 
  private:
-  void reserve_work() {
-    const size_t work = kernels::conv2d_workspace_floats(geo_, size_t(config_.filters));
-    if (work_.size() < work) work_.resize({int(work)});
+  float* work(Context& ctx) const {
+    return ctx.scratch->floats(kernels::conv2d_workspace_floats(geo_, size_t(config_.filters)));
   }
 
   BiasActivation act_;
   kernels::ConvGeometry geo_{};
   Param kernel_, bias_;
-  Tensor work_;
 };
 
 }  // namespace

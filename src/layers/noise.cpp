@@ -1,4 +1,5 @@
 // Training-only stochastic layers: Dropout and GaussianNoise. Both are the identity at inference.
+// Each sample draws from its own Noise stream (Context::sample_rng), in element order.
 #include <cstring>
 
 #include "core/check.h"
@@ -26,9 +27,13 @@ class Dropout final : public Layer {
     active_ = true;
     mask_.resize(x.shape());
     const float keep_scale = 1.f / (1.f - rate);
-    for (size_t i = 0; i < x.size(); ++i) {
-      mask_[i] = ctx.rng->uniform() < rate ? 0.f : keep_scale;
-      y[i] = x[i] * mask_[i];
+    const size_t n = size_t(x.dim(0)), sample = n ? x.size() / n : 0;
+    for (size_t s = 0; s < n; ++s) {
+      Rng rng = ctx.sample_rng(Stream::Noise, s);
+      for (size_t i = s * sample; i < (s + 1) * sample; ++i) {
+        mask_[i] = rng.uniform() < rate ? 0.f : keep_scale;
+        y[i] = x[i] * mask_[i];
+      }
     }
   }
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
@@ -58,7 +63,11 @@ class GaussianNoise final : public Layer {
       std::memcpy(y.data(), x.data(), x.size() * sizeof(float));
       return;
     }
-    for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] + config_.stddev * ctx.rng->normal();
+    const size_t n = size_t(x.dim(0)), sample = n ? x.size() / n : 0;
+    for (size_t s = 0; s < n; ++s) {
+      Rng rng = ctx.sample_rng(Stream::Noise, s);
+      for (size_t i = s * sample; i < (s + 1) * sample; ++i) y[i] = x[i] + config_.stddev * rng.normal();
+    }
   }
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
     if (!dx) return;
