@@ -46,10 +46,10 @@ class LayerView {
     return this.#spec.config;
   }
   get inputShape() {
-    return [null, ...this.#h.layerInputShape(this.index)];
+    return [null, ...call(() => this.#h.layerInputShape(this.index))];
   }
   get outputShape() {
-    return [null, ...this.#h.layerOutputShape(this.index)];
+    return [null, ...call(() => this.#h.layerOutputShape(this.index))];
   }
   get trainable() {
     return this.#spec.config.trainable ?? true;
