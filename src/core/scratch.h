@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "core/check.h"
 #include "core/tensor.h"
@@ -24,12 +25,19 @@ class Scratch {
     }
     return work_.data();
   }
+  // At least n doubles, zeroed: accumulators of a reduction (BatchNorm's per-channel sums).
+  double* zeroed_doubles(size_t n) {
+    sums_.assign(n, 0.0);
+    return sums_.data();
+  }
+  // dL/dz of the layer being differentiated (its gradient before the activation).
+  Tensor& dz() { return dz_; }
   // A gradient on its way to be added into a tensor that fans out to several readers.
   Tensor& grad() { return grad_; }
-  size_t capacity_bytes() const { return work_.capacity_bytes() + grad_.capacity_bytes(); }
 
  private:
-  Tensor work_, grad_;
+  Tensor work_, dz_, grad_;
+  std::vector<double> sums_;
 };
 
 }  // namespace wasmcnn

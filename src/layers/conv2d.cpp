@@ -56,7 +56,8 @@ class Conv2D final : public Layer {
 
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context& ctx) override {
     const int n = x.dim(0), oc = config_.filters;
-    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(oc), config_.use_bias ? bias_.dw.data() : nullptr);
+    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(oc), config_.use_bias ? bias_.dw.data() : nullptr,
+                                     *ctx.scratch);
     float* scratch = work(ctx);
     kernels::conv2d_backward_filter(geo_, n, oc, x.data(), dz.data(), kernel_.dw.data(), kernels::all(size_t(oc)),
                                     scratch);

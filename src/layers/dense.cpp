@@ -53,7 +53,8 @@ class Dense final : public Layer {
 
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context& ctx) override {
     const int n = x.dim(0), u = config_.units;
-    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(u), config_.use_bias ? bias_.dw.data() : nullptr);
+    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(u), config_.use_bias ? bias_.dw.data() : nullptr,
+                                     *ctx.scratch);
     // dkernel[in, u] = x^T[in, n] * dz[n, u]
     kernels::gemm_tn(kernels::all(size_t(in_)), u, n, x.data(), in_, dz.data(), u, false, kernel_.dw.data(), u);
     if (dx) {
