@@ -3,13 +3,14 @@
 //           models/*.wcnn copied into web/demo/models/ (the demo page loads them from there)
 //   native  build/native  Release, host compiler          -> build/native/wasmcnn_tests
 //   asan    build/asan    Debug, -DWASMCNN_SANITIZE=ON    -> build/asan/wasmcnn_tests
+//   tsan    build/tsan    RelWithDebInfo, clang, -DWASMCNN_TSAN=ON -> build/tsan/wasmcnn_tests
 //   wasm    build/wasm    Release, Emscripten (emcmake)   -> build/wasm/wasmcnn_tests.cjs, the Embind module
 //   demo    web/demo/app.bundle.js (+ .map): the page's modules and the library in one file (esbuild)
 //   fuzz    build/fuzz    RelWithDebInfo, clang, -DWASMCNN_FUZZ=ON -> build/fuzz/model_fuzzer (libFuzzer)
 // CMake configures a directory only when it has no build.ninja yet; after that Ninja re-runs CMake
 // itself when a CMakeLists.txt changes. Does not install anything: run scripts/setup.sh first.
 //
-// Usage: node scripts/build.mjs [--only=data,native,asan,wasm,demo,fuzz]
+// Usage: node scripts/build.mjs [--only=data,native,asan,tsan,wasm,demo,fuzz]
 // Env:   WASMCNN_JOBS  parallel compile jobs (default 2: the machine has 2 cores)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,6 +32,14 @@ const cmakeDirs = {
     // Debug keeps the asserts; -O1 (what the sanitizer docs advise) runs the suite several times
     // faster than -O0 and still reports every error with a usable stack.
     configure: ['cmake', [...where('build/asan'), '-DCMAKE_BUILD_TYPE=Debug', '-DCMAKE_CXX_FLAGS_DEBUG=-g -O1', '-DWASMCNN_SANITIZE=ON']],
+  },
+  // ThreadSanitizer needs clang (Debian's runtime comes with libclang-rt-14-dev); optimised, with
+  // line numbers for its reports.
+  tsan: {
+    dir: 'build/tsan',
+    configure: ['cmake', [...where('build/tsan'), '-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DWASMCNN_TSAN=ON']],
+    env: { ...process.env, CC: 'clang', CXX: 'clang++' },
+    target: 'wasmcnn_tests',
   },
   wasm: {
     dir: 'build/wasm',
@@ -123,6 +132,7 @@ export const STEPS = {
   },
   native: () => cmakeStep(cmakeDirs.native),
   asan: () => cmakeStep(cmakeDirs.asan),
+  tsan: () => cmakeStep(cmakeDirs.tsan),
   wasm: () => cmakeStep(cmakeDirs.wasm),
   demo: bundleDemo, // after wasm: it bundles the Emscripten glue
   fuzz: () => cmakeStep(cmakeDirs.fuzz),

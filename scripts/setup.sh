@@ -33,8 +33,9 @@ need doctest-dev test -f /usr/include/doctest/doctest.h
 # Fashion-MNIST in IDX format, for larger training runs and benchmarks
 fmnist=/usr/share/datasets/fashion-mnist
 need dataset-fashion-mnist have_files "$fmnist"/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz
-# clang's libFuzzer and sanitizer runtimes (the version directory varies: 14.0.6 on Debian 12)
-need libclang-rt-14-dev compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
+# clang's libFuzzer and sanitizer runtimes, ThreadSanitizer's included (the version directory
+# varies: 14.0.6 on Debian 12)
+need libclang-rt-14-dev have_files /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.{fuzzer,tsan}-x86_64.a
 if (( browser )); then
   need chromium test -x /usr/bin/chromium
 fi

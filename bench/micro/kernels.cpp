@@ -161,11 +161,11 @@ EMSCRIPTEN_KEEPALIVE double bench_conv(int which, int kind, int n) {
   std::vector<float> work(kernels::conv2d_workspace_floats(g, oc));
   auto call = [&] {
     if (kind == 0)
-      kernels::conv2d_forward(g, n, oc, x.data(), w.data(), b.data(), true, y.data(), work.data());
+      kernels::conv2d_forward(g, oc, x.data(), w.data(), b.data(), true, y.data(), kernels::all(n), work.data());
     else if (kind == 1)
-      kernels::conv2d_backward_filter(g, n, oc, x.data(), dz.data(), dw.data(), work.data());
+      kernels::conv2d_backward_filter(g, n, oc, x.data(), dz.data(), dw.data(), kernels::all(oc), work.data());
     else
-      kernels::conv2d_backward_input(g, n, oc, dz.data(), w.data(), dx.data(), work.data());
+      kernels::conv2d_backward_input(g, oc, dz.data(), w.data(), dx.data(), kernels::all(n), work.data());
   };
   for (int i = 0; i < 50; ++i) call();
   return 2.0 * pixels * g.patch() * oc * n / best_seconds(9, 5, call) / 1e9;
@@ -186,10 +186,10 @@ EMSCRIPTEN_KEEPALIVE double bench_misc(int which) {
       case 1: kernels::bias_grad(25088, 6, dy.data(), db.data()); break;
       case 2: kernels::bias_grad(3200, 16, dy.data(), db.data()); break;
       case 3:
-        for (int i = 0; i < 32; ++i) kernels::max_pool_forward(pg, y.data() + i * 4704, dx.data() + i * 1176, arg.data() + i * 1176);
+        kernels::max_pool_forward(pg, y.data(), dx.data(), arg.data(), kernels::all(32));
         break;
       case 4:
-        for (int i = 0; i < 32; ++i) kernels::max_pool_backward(1176, dy.data() + i * 1176, arg.data() + i * 1176, dx.data() + i * 4704);
+        kernels::max_pool_backward(pg, dy.data(), arg.data(), dx.data(), kernels::all(32));
         break;
     }
   };
@@ -223,7 +223,8 @@ EMSCRIPTEN_KEEPALIVE void bench_lenet_layers(int n, int train) {
   std::vector<float> x = noise(size_t(n) * 784, 5), t(n);
   for (size_t i = 0; i < x.size(); ++i) acts[0][i] = x[i] + 0.5f;
   for (int i = 0; i < n; ++i) t[i] = float(i % 10);
-  Context ctx{train != 0, &m.rng()};
+  Scratch scratch;
+  Context ctx{train != 0, &scratch, m.seed()};
   std::vector<double> fwd(L), bwd(L);
   std::vector<size_t> news_f(L), news_b(L);
   double loss_t = 0;

@@ -17,21 +17,16 @@ const paths = process.argv.slice(2).map((p) => resolve(p));
 if (!paths.length) paths.push(fileURLToPath(new URL('../../web/lib/wasmcnn_core.mjs', import.meta.url)));
 const RUNS = 11;
 
-const base = {
-  type: 'conv2d', name: '', trainable: true, lrMultiplier: 1, filters: 0, units: 0, kernelH: 5, kernelW: 5,
-  strideH: 1, strideW: 1, padding: 'valid', activation: 'linear', useBias: true,
-  kernelInitializer: 'glorot_uniform', biasInitializer: 'zeros', kernelL1: 0, kernelL2: 0, biasL1: 0, biasL2: 0,
-  poolH: 2, poolW: 2, rate: 0, stddev: 0, momentum: 0.99, epsilon: 0.001, center: true, scale: true,
-};
+// [Keras class name, options] as Model.add(className, config) takes them.
 const lenetLayers = [
-  { type: 'conv2d', filters: 6, padding: 'same', activation: 'relu' },
-  { type: 'max_pooling2d', strideH: 0, strideW: 0 },
-  { type: 'conv2d', filters: 16, activation: 'relu' },
-  { type: 'max_pooling2d', strideH: 0, strideW: 0 },
-  { type: 'flatten' },
-  { type: 'dense', units: 120, activation: 'relu' },
-  { type: 'dense', units: 84, activation: 'relu' },
-  { type: 'dense', units: 10, activation: 'softmax' },
+  ['Conv2D', { filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }],
+  ['MaxPooling2D', { poolSize: 2 }],
+  ['Conv2D', { filters: 16, kernelSize: 5, activation: 'relu' }],
+  ['MaxPooling2D', { poolSize: 2 }],
+  ['Flatten', {}],
+  ['Dense', { units: 120, activation: 'relu' }],
+  ['Dense', { units: 84, activation: 'relu' }],
+  ['Dense', { units: 10, activation: 'softmax' }],
 ];
 
 // Deterministic pseudo-images: rings in [0,1] (not all-zero, so ReLU masks are realistic).
@@ -60,20 +55,17 @@ async function setup(path) {
       return {};
     },
   });
-  const check = () => {
-    const e = core.takeError();
+  // A failed call returns an Error (cores before issue 13's thread-ready stage stored it for takeError()).
+  const check = (r) => {
+    const e = r instanceof Error ? r.message : core.takeError?.();
     if (e) throw new Error(`${path}: ${e}`);
+    return r;
   };
-  const m = core.createModel([28, 28, 1], 7);
-  check();
-  for (const l of lenetLayers) {
-    m.add({ ...base, ...l });
-    check();
-  }
-  m.compile('sparseCategoricalCrossentropy', {
+  const m = check(core.createModel([28, 28, 1], 7));
+  for (const [className, config] of lenetLayers) check(m.add(className, config));
+  check(m.compile('sparse_categorical_crossentropy', {
     type: 'adam', learningRate: 1e-3, momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7,
-  });
-  check();
+  }));
   const x = core._malloc(N * 784 * 4), t = core._malloc(N * 4);
   core.HEAPF32.set(images, x >> 2);
   core.HEAPF32.set(labels, t >> 2);

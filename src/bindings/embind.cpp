@@ -1,8 +1,10 @@
 // The JavaScript boundary: the only file that includes <emscripten/bind.h>.
 //
-// Binds Model and the option records. C++ errors never cross as exceptions: each call that can
-// fail runs under guard(), which stores the message for takeError() and returns an empty value;
-// web/lib turns that into a JavaScript Error. Bulk data crosses as pointers into wasm memory that
+// Binds Model and the option records. C++ errors never cross as exceptions, and are never stored:
+// each call that can fail runs under guard(), which returns either its result or, when it threw, a
+// JavaScript Error carrying the message, built after every C++ frame of the call has unwound.
+// web/lib/core.js call() throws that Error. (Throwing from here instead, with val::throw_, would
+// skip the destructors of the frames it crosses and leak.) Bulk data crosses as pointers into wasm memory that
 // web/lib fills with one typed-array copy, and leaves as typed_memory_views that web/lib copies at
 // once (a view dies when memory grows).
 #include <emscripten/bind.h>
@@ -10,6 +12,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <memory>
 #include <new>
 #include <string>
 #include <type_traits>
@@ -25,28 +28,24 @@ using namespace wasmcnn;
 
 namespace {
 
-std::string g_error;
-
+// f()'s result as a val (undefined for void), or an Error with the message of what it threw.
 template <class F>
-auto guard(F&& f) -> decltype(f()) {
+val guard(F&& f) {
+  std::string message;
   try {
-    return f();
+    using R = decltype(f());
+    if constexpr (std::is_void_v<R>) {
+      f();
+      return val::undefined();
+    } else {
+      return val(f());
+    }
   } catch (const std::bad_alloc&) {
-    g_error = "out of memory: the request does not fit in WebAssembly memory (2 GiB at most)";
+    message = "out of memory: the request does not fit in WebAssembly memory (2 GiB at most)";
   } catch (const std::exception& e) {
-    g_error = e.what();
+    message = e.what();
   }
-  using R = decltype(f());
-  if constexpr (std::is_same_v<R, val>)
-    return val::undefined();
-  else if constexpr (!std::is_void_v<R>)
-    return R{};
-}
-
-std::string take_error() {
-  std::string e;
-  e.swap(g_error);
-  return e;
+  return val::global("Error").new_(message);
 }
 
 val to_js(const Shape& shape) {
@@ -97,7 +96,7 @@ LayerConfig config_from_js(const LayerDef& def, const val& config) {
   if (named) who += " '" + config["name"].as<std::string>() + "'";
   if (config.typeOf().as<std::string>() != "object" || config.isNull() || val::global("Array").call<bool>("isArray", config))
     fail(who, ": options must be an object, got ", json(config));
-  static const char* common[] = {"name", "trainable", "inputShape", "lrMultiplier"};
+  static const char* const common[] = {"name", "trainable", "inputShape", "lrMultiplier"};
   std::string known;
   for (const OptionDef& o : def.options) known += (known.empty() ? "" : ", ") + std::string(o.key);
   for (const char* k : common) known += (known.empty() ? "" : ", ") + std::string(k);
@@ -277,12 +276,14 @@ val spec_to_js(const LayerConfig& c) {
   return spec;
 }
 
-Model* js_create_model(val shape, double seed) {
-  return guard([&] { return new Model(vecFromJSArray<int>(shape), uint64_t(seed)); });
+// A Model handle that JavaScript owns (Model.delete() frees it; a unique_ptr crosses as such), or
+// an Error.
+val js_create_model(val shape, double seed) {
+  return guard([&] { return std::make_unique<Model>(vecFromJSArray<int>(shape), uint64_t(seed)); });
 }
 
-Model* js_load_model(uintptr_t bytes, size_t n) {
-  return guard([&] { return wasmcnn::load_model(ptr<uint8_t>(bytes), n).release(); });
+val js_load_model(uintptr_t bytes, size_t n) {
+  return guard([&] { return wasmcnn::load_model(ptr<uint8_t>(bytes), n); });
 }
 
 // The file is copied into a JavaScript Uint8Array before its wasm buffer is freed: nothing of it
@@ -327,24 +328,22 @@ val js_node_inputs(Model& m, size_t i) {
 
 size_t heap_used() { return mallinfo().uordblks; }
 
-// The augmentation preview: n images [h,w,c] at x, augmented into y (no overlap) with a generator
-// seeded by `seed`. The same options and checks as fit()'s; the draws are not a model's.
-void js_augment_images(uintptr_t x, uintptr_t y, int n, int h, int w, int c, const AugmentOptions& o, double seed) {
-  guard([&] {
+// The augmentation preview: n images [h,w,c] at x, augmented into y (no overlap) as step 0 of a
+// model seeded by `seed` would augment them. The same options and checks as fit()'s.
+val js_augment_images(uintptr_t x, uintptr_t y, int n, int h, int w, int c, const AugmentOptions& o, double seed) {
+  return guard([&] {
     check(n > 0 && h > 0 && w > 0 && c > 0, "augment: needs at least one image of positive size, got ", n,
           " images of shape [", h, ",", w, ",", c, "]");
     check_augment(o, {h, w, c});
-    Rng rng{uint64_t(seed)};
-    augment_batch(o, n, h, w, c, ptr<float>(x), reinterpret_cast<float*>(y), rng);
+    augment_batch(o, n, h, w, c, ptr<float>(x), reinterpret_cast<float*>(y), uint64_t(seed), 0);
   });
 }
 
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(wasmcnn) {
-  function("takeError", &take_error);
-  function("createModel", &js_create_model, allow_raw_pointers());
-  function("loadModel", &js_load_model, allow_raw_pointers());
+  function("createModel", &js_create_model);
+  function("loadModel", &js_load_model);
   function("saveModel", &js_save_model);
   function("heapUsed", &heap_used);
   function("augmentImages", &js_augment_images);
@@ -352,7 +351,7 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
   function("layerDefs", &layer_defs_json);
   // Validates cnn.layers.<factory>(config) without building anything.
   function("checkLayer", optional_override([](val class_name, val config) {
-             guard([&] { config_from_js(def_of_class(class_name), config); });
+             return guard([&] { config_from_js(def_of_class(class_name), config); });
            }));
   function("layerOutputShape", &js_layer_output_shape);
 
@@ -381,7 +380,7 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
 
   class_<Model>("Model")
       .function("add", optional_override([](Model& m, val class_name, val config) {
-                  guard([&] { m.add(config_from_js(def_of_class(class_name), config)); });
+                  return guard([&] { m.add(config_from_js(def_of_class(class_name), config)); });
                 }))
       // A graph node reading the named earlier nodes ("" is the model's input); returns its name.
       .function("addNode", optional_override([](Model& m, val class_name, val config, val inputs) {
@@ -391,9 +390,9 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
                   });
                 }))
       .function("nodeInputs", &js_node_inputs)
-      .function("pop", optional_override([](Model& m) { guard([&] { m.pop(); }); }))
+      .function("pop", optional_override([](Model& m) { return guard([&] { m.pop(); }); }))
       .function("compile", optional_override([](Model& m, const std::string& loss, const OptimizerConfig& o) {
-                  guard([&] { m.compile(loss, o); });
+                  return guard([&] { m.compile(loss, o); });
                 }))
       .function("numLayers", &Model::num_layers)
       .function("layerSpec",
@@ -404,10 +403,10 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
                   return guard([&] { return to_js(m.layer(i).output_shape()); });
                 }))
       .function("setTrainable", optional_override([](Model& m, size_t i, bool on) {
-                  guard([&] { m.layer(i).set_trainable(on); });
+                  return guard([&] { m.layer(i).set_trainable(on); });
                 }))
       .function("setLrMultiplier", optional_override([](Model& m, size_t i, float k) {
-                  guard([&] { m.layer(i).set_lr_multiplier(k); });
+                  return guard([&] { m.layer(i).set_lr_multiplier(k); });
                 }))
       .function("inputShape", optional_override([](Model& m) { return to_js(m.input_shape()); }))
       .function("outputShape", optional_override([](Model& m) { return to_js(m.output_shape()); }))
@@ -423,13 +422,13 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
                   return guard([&] { return m.optimizer().config().learning_rate; });
                 }))
       .function("setLearningRate", optional_override([](Model& m, float lr) {
-                  guard([&] { m.optimizer().set_learning_rate(lr); });
+                  return guard([&] { m.optimizer().set_learning_rate(lr); });
                 }))
       .function("predict", optional_override([](Model& m, uintptr_t x, int n) {
                   return guard([&] { return view(m.predict(ptr<float>(x), n)); });
                 }))
       .function("setAugment", optional_override([](Model& m, const AugmentOptions& o) {
-                  guard([&] { m.set_augment(o); });
+                  return guard([&] { m.set_augment(o); });
                 }))
       .function("trainBatch", optional_override([](Model& m, uintptr_t x, uintptr_t t, int n) {
                   return guard([&] { return m.train_batch(ptr<float>(x), ptr<float>(t), n); });
@@ -469,7 +468,7 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
                   });
                 }))
       .function("setWeightData", optional_override([](Model& m, size_t i, uintptr_t data, size_t n) {
-                  guard([&] {
+                  return guard([&] {
                     auto w = m.weights();
                     check(i < w.size(), "model: weight index ", i, " out of range");
                     Tensor& t = w[i].second->w;

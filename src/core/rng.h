@@ -1,12 +1,40 @@
-// Rng: the one source of randomness. A seeded PCG32 (O'Neill 2014) gives the same stream on
-// every platform; everything random (initialisers, shuffling, dropout, noise, augmentation) draws
-// from the model's Rng so a seed fixes a training run bit for bit.
+// Rng: a seeded PCG32 (O'Neill 2014), the same stream on every platform, and the streams a
+// model's seed is split into.
+//
+// A model draws for four purposes, each from its own stream (Stream below), so that one purpose
+// never shifts another's numbers and the result does not depend on the order work is done in:
+// - Init: Rng(seed) itself, drawn in layer order when layers are added (the weights every model
+//   built before the split was initialised with, bit for bit);
+// - Shuffle: one sequential Rng(stream_seed(seed, Shuffle)), drawn once per epoch by one caller;
+// - Noise (dropout, Gaussian noise) and Augment: counter-based. Sample k of training step s gets
+//   its own Rng(stream_seed(seed, stream, s, node, k)), so its draws are the same whichever thread
+//   computes it, in whatever order, however a batch is split.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 
 namespace wasmcnn {
+
+enum class Stream : uint64_t { Init = 0, Shuffle = 1, Noise = 2, Augment = 3 };
+
+// The SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijection of 64 bits that mixes every
+// input bit into every output bit.
+inline uint64_t mix64(uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// The seed of the stream keyed by (seed, stream, step, node, sample): each key hashed in turn.
+// node tells apart two layers of the same kind drawing at the same step; unused keys are 0.
+inline uint64_t stream_seed(uint64_t seed, Stream stream, uint64_t step = 0, uint64_t node = 0, uint64_t sample = 0) {
+  uint64_t h = mix64(seed);
+  for (uint64_t key : {uint64_t(stream), step, node, sample}) h = mix64(h ^ key);
+  return h;
+}
 
 class Rng {
  public:

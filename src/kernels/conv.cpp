@@ -84,10 +84,12 @@ static float at(const ConvGeometry& g, const float* x, int iy, int ix, int ch) {
   return iy < 0 || iy >= g.h || ix < 0 || ix >= g.w ? 0.f : x[(size_t(iy) * g.w + ix) * g.c + ch];
 }
 
-void conv2d_forward(const ConvGeometry& g, size_t n, size_t oc, const float* x, const float* w, const float* b,
-                    bool relu, float* y, float*) {
-  const size_t in_size = size_t(g.h) * g.w * g.c;
-  for (size_t i = 0; i < n; ++i, x += in_size)
+void conv2d_forward(const ConvGeometry& g, size_t oc, const float* x, const float* w, const float* b, bool relu,
+                    float* y, Range images, float*) {
+  const size_t in_size = size_t(g.h) * g.w * g.c, out_size = size_t(g.oh) * g.ow * oc;
+  x += images.begin * in_size;
+  y += images.begin * out_size;
+  for (size_t i = images.begin; i < images.end; ++i, x += in_size)
     for (int oy = 0; oy < g.oh; ++oy)
       for (int ox = 0; ox < g.ow; ++ox, y += oc) {
         for (size_t o = 0; o < oc; ++o) y[o] = b ? 0.f + b[o] : 0.f;
@@ -104,9 +106,9 @@ void conv2d_forward(const ConvGeometry& g, size_t n, size_t oc, const float* x, 
 }
 
 void conv2d_backward_filter(const ConvGeometry& g, size_t n, size_t oc, const float* x, const float* dz, float* dw,
-                            float*) {
-  const size_t in_size = size_t(g.h) * g.w * g.c;
-  std::fill(dw, dw + g.patch() * oc, 0.f);
+                            Range channels, float*) {
+  const size_t in_size = size_t(g.h) * g.w * g.c, o0 = channels.begin, o1 = channels.end;
+  for (size_t p = 0; p < g.patch(); ++p) std::fill(dw + p * oc + o0, dw + p * oc + o1, 0.f);
   for (size_t i = 0; i < n; ++i, x += in_size)
     for (int oy = 0; oy < g.oh; ++oy)
       for (int ox = 0; ox < g.ow; ++ox, dz += oc) {
@@ -115,15 +117,17 @@ void conv2d_backward_filter(const ConvGeometry& g, size_t n, size_t oc, const fl
           for (int kx = 0; kx < g.kw; ++kx)
             for (int ch = 0; ch < g.c; ++ch, d += oc) {
               const float v = at(g, x, oy * g.sh - g.pad_top + ky, ox * g.sw - g.pad_left + kx, ch);
-              for (size_t o = 0; o < oc; ++o) d[o] += v * dz[o];
+              for (size_t o = o0; o < o1; ++o) d[o] += v * dz[o];
             }
       }
 }
 
-void conv2d_backward_input(const ConvGeometry& g, size_t n, size_t oc, const float* dz, const float* w, float* dx,
-                           float*) {
-  const size_t in_size = size_t(g.h) * g.w * g.c;
-  for (size_t i = 0; i < n; ++i, dx += in_size) {
+void conv2d_backward_input(const ConvGeometry& g, size_t oc, const float* dz, const float* w, float* dx,
+                           Range images, float*) {
+  const size_t in_size = size_t(g.h) * g.w * g.c, out_size = size_t(g.oh) * g.ow * oc;
+  dz += images.begin * out_size;
+  dx += images.begin * in_size;
+  for (size_t i = images.begin; i < images.end; ++i, dx += in_size) {
     std::fill(dx, dx + in_size, 0.f);
     for (int oy = 0; oy < g.oh; ++oy)
       for (int ox = 0; ox < g.ow; ++ox, dz += oc) {

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 
+#include "kernels/range.h"
 #include "kernels/simd.h"
 
 namespace wasmcnn::kernels {
@@ -35,26 +36,32 @@ WASMCNN_KERNEL(void, col2im, (const ConvGeometry& g, const float* col, float* dx
 // Floats of `work` the conv2d_* kernels need for geometry g and oc output channels.
 size_t conv2d_workspace_floats(const ConvGeometry& g, size_t oc);
 
-// y[n, oh, ow, oc] = act(b + col * w) for the n images x[n, h, w, c]; b (oc floats) may be null,
-// relu clamps at 0. Each output element is one float sum in the order gemm.h specifies: b, then
-// the receptive field's products in (ky, kx, c) order, padding contributing 0 * w.
-WASMCNN_KERNEL(void, conv2d_forward,
-               (const ConvGeometry& g, size_t n, size_t oc, const float* x, const float* w, const float* b,
-                bool relu, float* y, float* work),
-               (g, n, oc, x, w, b, relu, y, work))
+// Each kernel computes one Range of its output (range.h): images of the batch for the forward
+// product and the input gradient, output channels for the kernel gradient (every image adds into
+// each dw element, so splitting images would need a reduction; splitting channels does not). x,
+// y, dz and dx are always the whole batch; the ranges index into it.
 
-// dw[kh*kw*c, oc] = col^T * dz summed over the n images (overwrites dw): the kernel gradient, each
-// element summed from 0 over images and their output pixels in order.
+// y[i, oh, ow, oc] = act(b + col_i * w) for the images i in `images` of x[n, h, w, c]; b (oc
+// floats) may be null, relu clamps at 0. Each output element is one float sum in the order gemm.h
+// specifies: b, then the receptive field's products in (ky, kx, c) order, padding contributing 0 * w.
+WASMCNN_KERNEL(void, conv2d_forward,
+               (const ConvGeometry& g, size_t oc, const float* x, const float* w, const float* b, bool relu,
+                float* y, Range images, float* work),
+               (g, oc, x, w, b, relu, y, images, work))
+
+// dw[kh*kw*c, o] = (col^T * dz)[:, o] summed over the n images, for the output channels o in
+// `channels` (overwrites those columns of dw, leaves the others): the kernel gradient, each element
+// summed from 0 over images and their output pixels in order.
 WASMCNN_KERNEL(void, conv2d_backward_filter,
                (const ConvGeometry& g, size_t n, size_t oc, const float* x, const float* dz, float* dw,
-                float* work),
-               (g, n, oc, x, dz, dw, work))
+                Range channels, float* work),
+               (g, n, oc, x, dz, dw, channels, work))
 
-// dx[n, h, w, c] = col2im(dz * w^T) per image (overwrites dx): each dcol element is summed from 0
-// over oc in order, then added into the zeroed dx as col2im does.
+// dx[i, h, w, c] = col2im(dz_i * w^T) for the images i in `images` (overwrites them): each dcol
+// element is summed from 0 over oc in order, then added into the zeroed dx as col2im does.
 WASMCNN_KERNEL(void, conv2d_backward_input,
-               (const ConvGeometry& g, size_t n, size_t oc, const float* dz, const float* w, float* dx,
+               (const ConvGeometry& g, size_t oc, const float* dz, const float* w, float* dx, Range images,
                 float* work),
-               (g, n, oc, dz, w, dx, work))
+               (g, oc, dz, w, dx, images, work))
 
 }  // namespace wasmcnn::kernels

@@ -134,14 +134,15 @@ inline void c1_tile(const float* xrow, size_t wp, const ConvGeometry& g, size_t 
 
 // conv2d_forward for c == 1 and sw == 1 (LeNet's first layer), directly from a padded copy of
 // each image: one f32x4 multiply-add per tap and 4 pixels, no patch matrix.
-void conv2d_forward_c1(const ConvGeometry& g, size_t n, size_t oc, const float* x, const float* w, const float* b,
-                       bool relu, float* y, float* work) {
+void conv2d_forward_c1(const ConvGeometry& g, size_t oc, const float* x, const float* w, const float* b, bool relu,
+                       float* y, Range images, float* work) {
   const size_t wp = direct_c1_width(g), hp = padded_h(g), in_size = size_t(g.h) * g.w;
   std::fill(work, work + hp * wp, 0.f);
   const size_t rows = std::min<size_t>(g.h, hp - g.pad_top), cols = std::min<size_t>(g.w, padded_w(g) - g.pad_left);
-  for (size_t i = 0; i < n; ++i, x += in_size) {
+  for (size_t i = images.begin; i < images.end; ++i) {
+    const float* xi = x + i * in_size;
     for (size_t iy = 0; iy < rows; ++iy)
-      std::memcpy(work + (iy + g.pad_top) * wp + g.pad_left, x + iy * g.w, cols * sizeof(float));
+      std::memcpy(work + (iy + g.pad_top) * wp + g.pad_left, xi + iy * g.w, cols * sizeof(float));
     for (int oy = 0; oy < g.oh; ++oy) {
       const float* xrow = work + size_t(oy) * g.sh * wp;
       float* yrow = y + (i * g.oh + oy) * size_t(g.ow) * oc;
@@ -165,30 +166,33 @@ void col2im(const ConvGeometry& g, const float* col, float* dx) {
   col2im_pixels(g, 0, size_t(g.oh) * g.ow, col, g.patch(), dx);
 }
 
-void conv2d_forward(const ConvGeometry& g, size_t n, size_t oc, const float* x, const float* w, const float* b,
-                    bool relu, float* y, float* work) {
-  if (n == 0 || oc == 0 || empty_output(g)) return;
-  if (direct_c1(g)) return conv2d_forward_c1(g, n, oc, x, w, b, relu, y, work);
+void conv2d_forward(const ConvGeometry& g, size_t oc, const float* x, const float* w, const float* b, bool relu,
+                    float* y, Range images, float* work) {
+  if (images.empty() || oc == 0 || empty_output(g)) return;
+  if (direct_c1(g)) return conv2d_forward_c1(g, oc, x, w, b, relu, y, images, work);
   const size_t in_size = size_t(g.h) * g.w * g.c, pixels = size_t(g.oh) * g.ow;
   Source src(g, work);
   float* gemm_work = work + padded_floats(g);
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = images.begin; i < images.end; ++i) {
     const float* xi = src.image(x + i * in_size);
     tiles::nn(pixels, oc, src.runs(), src.rows(xi), w, oc, b, relu, false, y + i * pixels * oc, oc, gemm_work);
   }
 }
 
+// A range of channels is a column block of dw and of each image's dz, read in place (ldb = oc).
 void conv2d_backward_filter(const ConvGeometry& g, size_t n, size_t oc, const float* x, const float* dz, float* dw,
-                            float* work) {
-  if (n == 0 || oc == 0 || empty_output(g)) {
-    std::fill(dw, dw + g.patch() * oc, 0.f);
+                            Range channels, float* work) {
+  const size_t o0 = channels.begin, width = channels.size();
+  if (width == 0) return;
+  if (n == 0 || empty_output(g)) {
+    for (size_t p = 0; p < g.patch(); ++p) std::fill(dw + p * oc + o0, dw + p * oc + o0 + width, 0.f);
     return;
   }
   const size_t in_size = size_t(g.h) * g.w * g.c, pixels = size_t(g.oh) * g.ow;
   Source src(g, work);
   for (size_t i = 0; i < n; ++i) {
     const float* xi = src.image(x + i * in_size);
-    tiles::tn(g.patch(), oc, pixels, src.runs(), src.rows(xi), dz + i * pixels * oc, oc, i > 0, dw, oc);
+    tiles::tn(g.patch(), width, pixels, src.runs(), src.rows(xi), dz + i * pixels * oc + o0, oc, i > 0, dw + o0, oc);
   }
 }
 
@@ -196,11 +200,12 @@ void conv2d_backward_filter(const ConvGeometry& g, size_t n, size_t oc, const fl
 // in L1 and are added into dx at once, pixel by pixel in order, so no dcol matrix for a whole
 // image round-trips through L2. w^T is stored with its rows padded to whole column panels
 // (zeros), so the GEMM needs no edge copy.
-void conv2d_backward_input(const ConvGeometry& g, size_t n, size_t oc, const float* dz, const float* w, float* dx,
-                           float* work) {
+void conv2d_backward_input(const ConvGeometry& g, size_t oc, const float* dz, const float* w, float* dx,
+                           Range images, float* work) {
   const size_t in_size = size_t(g.h) * g.w * g.c, pixels = size_t(g.oh) * g.ow, patch = g.patch();
+  if (images.empty()) return;
   if (oc == 0 || empty_output(g)) {
-    std::fill(dx, dx + n * in_size, 0.f);
+    std::fill(dx + images.begin * in_size, dx + images.end * in_size, 0.f);
     return;
   }
   const size_t ld = input_grad_ld(g);
@@ -208,7 +213,7 @@ void conv2d_backward_input(const ConvGeometry& g, size_t n, size_t oc, const flo
   float* dcol = w_t + oc * ld;  // [kInputBlock, ld]
   transpose(patch, oc, w, oc, w_t, ld);
   for (size_t o = 0; o < oc; ++o) std::fill(w_t + o * ld + patch, w_t + (o + 1) * ld, 0.f);
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = images.begin; i < images.end; ++i) {
     const float* dzi = dz + i * pixels * oc;
     float* dxi = dx + i * in_size;
     std::fill(dxi, dxi + in_size, 0.f);

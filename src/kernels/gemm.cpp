@@ -42,9 +42,9 @@ void gemm_general(Nn nn, Tn tn, Transpose transpose, bool trans_a, bool trans_b,
     work += k * n;
   }
   if (trans_a)
-    tn(m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+    tn(all(m), n, k, a, lda, b, ldb, accumulate, c, ldc);
   else
-    nn(m, n, k, a, lda, b, ldb, nullptr, false, accumulate, c, ldc, work);
+    nn(all(m), n, k, a, lda, b, ldb, nullptr, false, accumulate, c, ldc, work);
 }
 
 }  // namespace
@@ -53,9 +53,9 @@ namespace portable {
 
 // Loops ordered for cache-friendly native runs; each element of C still sees exactly the sequence
 // of operations gemm.h specifies.
-void gemm_nn(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
+void gemm_nn(Range rows, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
              const float* bias, bool relu, bool accumulate, float* c, size_t ldc, float*) {
-  for (size_t i = 0; i < m; ++i) {
+  for (size_t i = rows.begin; i < rows.end; ++i) {
     float* ci = c + i * ldc;
     for (size_t j = 0; j < n; ++j) {
       if (!accumulate) ci[j] = 0.f;
@@ -71,13 +71,13 @@ void gemm_nn(size_t m, size_t n, size_t k, const float* a, size_t lda, const flo
   }
 }
 
-void gemm_tn(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
+void gemm_tn(Range rows, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
              bool accumulate, float* c, size_t ldc) {
   if (!accumulate)
-    for (size_t i = 0; i < m; ++i)
+    for (size_t i = rows.begin; i < rows.end; ++i)
       for (size_t j = 0; j < n; ++j) c[i * ldc + j] = 0.f;
   for (size_t p = 0; p < k; ++p)
-    for (size_t i = 0; i < m; ++i) {
+    for (size_t i = rows.begin; i < rows.end; ++i) {
       const float av = a[p * lda + i];
       const float* bp = b + p * ldb;
       float* ci = c + i * ldc;
@@ -100,16 +100,20 @@ void gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, const float*
 #if WASMCNN_SIMD
 namespace simd {
 
-void gemm_nn(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
+void gemm_nn(Range rows, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
              const float* bias, bool relu, bool accumulate, float* c, size_t ldc, float* work) {
-  if (m == 0 || n == 0) return;
-  tiles::nn(m, n, tiles::plain_runs(k), [=](size_t i) { return a + i * lda; }, b, ldb, bias, relu, accumulate, c,
-            ldc, work);
+  if (rows.empty() || n == 0) return;
+  a += rows.begin * lda;
+  tiles::nn(rows.size(), n, tiles::plain_runs(k), [=](size_t i) { return a + i * lda; }, b, ldb, bias, relu,
+            accumulate, c + rows.begin * ldc, ldc, work);
 }
 
-void gemm_tn(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
+// Rows i of C are columns i of A: a range starts A's rows at column rows.begin.
+void gemm_tn(Range rows, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
              bool accumulate, float* c, size_t ldc) {
-  tiles::tn(m, n, k, tiles::plain_runs(m), [=](size_t p) { return a + p * lda; }, b, ldb, accumulate, c, ldc);
+  a += rows.begin;
+  tiles::tn(rows.size(), n, k, tiles::plain_runs(rows.size()), [=](size_t p) { return a + p * lda; }, b, ldb,
+            accumulate, c + rows.begin * ldc, ldc);
 }
 
 // 4x4 blocks transposed in registers; the ragged right and bottom edges element by element.

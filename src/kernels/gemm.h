@@ -12,6 +12,7 @@
 
 #include <cstddef>
 
+#include "kernels/range.h"
 #include "kernels/simd.h"
 
 namespace wasmcnn::kernels {
@@ -23,22 +24,23 @@ constexpr size_t kGemmNR = 8;  // columns: two f32x4 vectors
 // when n is not a multiple of kGemmNR, so no load reads past the end of B; 0 otherwise.
 size_t gemm_nn_workspace_floats(size_t n, size_t k);
 
-// C[m,n] = act((accumulate ? C : 0) + bias + A[m,k] B[k,n])
-// A (lda), B (ldb) and C (ldc) row-major. bias (n floats) may be null; relu clamps at 0.
-// Used for every forward product (activations x weights): B is read in place, so a layer never
-// repacks its weights.
+// C[i,:] = act((accumulate ? C : 0) + bias + A[i,:] B[k,n]) for the rows i in `rows` of C[m,n]
+// (range.h; all(m) for the whole product). A (lda), B (ldb) and C (ldc) row-major, a and c the
+// whole matrices. bias (n floats) may be null; relu clamps at 0. Used for every forward product
+// (activations x weights): B is read in place, so a layer never repacks its weights.
 WASMCNN_KERNEL(void, gemm_nn,
-               (size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
+               (Range rows, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
                 const float* bias, bool relu, bool accumulate, float* c, size_t ldc, float* work),
-               (m, n, k, a, lda, b, ldb, bias, relu, accumulate, c, ldc, work))
+               (rows, n, k, a, lda, b, ldb, bias, relu, accumulate, c, ldc, work))
 
-// C[m,n] = (accumulate ? C : 0) + A^T B, with A stored [k,m] (lda) and B stored [k,n] (ldb).
-// A reduction over k rows streamed once each, for weight gradients (dw = x^T dz) where k is the
-// batch (times the pixels) and m, n are small. No workspace.
+// C[i,:] = (accumulate ? C : 0) + (A^T B)[i,:] for the rows i in `rows` of C[m,n], with A stored
+// [k,m] (lda) and B stored [k,n] (ldb). A reduction over k rows streamed once each, for weight
+// gradients (dw = x^T dz) where k is the batch (times the pixels) and m, n are small; a range of
+// rows of dw needs no reduction across calls. No workspace.
 WASMCNN_KERNEL(void, gemm_tn,
-               (size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
+               (Range rows, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
                 bool accumulate, float* c, size_t ldc),
-               (m, n, k, a, lda, b, ldb, accumulate, c, ldc))
+               (rows, n, k, a, lda, b, ldb, accumulate, c, ldc))
 
 // out[j, i] = a[i, j]: a is [rows, cols] (lda), out is [cols, rows] (ldo).
 WASMCNN_KERNEL(void, transpose, (size_t rows, size_t cols, const float* a, size_t lda, float* out, size_t ldo),

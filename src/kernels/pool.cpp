@@ -16,13 +16,18 @@ Window window(const ConvGeometry& g, int oy, int ox) {
 float pool_scale(PoolMode mode, const Window& win) {
   return mode == PoolMode::Average && win.count() > 0 ? 1.f / float(win.count()) : 1.f;
 }
-}  // namespace
+size_t in_floats(const ConvGeometry& g) { return size_t(g.h) * g.w * g.c; }
+size_t out_floats(const ConvGeometry& g) { return size_t(g.oh) * g.ow * g.c; }
 
-void max_pool_backward(size_t n_out, const float* dy, const int32_t* argmax, float* dx) {
-  for (size_t i = 0; i < n_out; ++i) dx[argmax[i]] += dy[i];
+// Runs image(x_i, y_i, argmax_i) for the images of the range; argmax may be null.
+template <class F>
+void per_image(const ConvGeometry& g, const float* x, float* y, int32_t* argmax, Range images, F&& image) {
+  const size_t in = in_floats(g), out = out_floats(g);
+  for (size_t i = images.begin; i < images.end; ++i)
+    image(x + i * in, y + i * out, argmax ? argmax + i * out : nullptr);
 }
 
-void avg_pool_backward(const ConvGeometry& g, PoolMode mode, const float* dy, float* dx) {
+void avg_pool_backward_image(const ConvGeometry& g, PoolMode mode, const float* dy, float* dx) {
   for (int oy = 0; oy < g.oh; ++oy)
     for (int ox = 0; ox < g.ow; ++ox, dy += g.c) {
       Window win = window(g, oy, ox);
@@ -34,10 +39,27 @@ void avg_pool_backward(const ConvGeometry& g, PoolMode mode, const float* dy, fl
         }
     }
 }
+}  // namespace
+
+void max_pool_backward(const ConvGeometry& g, const float* dy, const int32_t* argmax, float* dx, Range images) {
+  const size_t in = in_floats(g), out = out_floats(g);
+  for (size_t i = images.begin; i < images.end; ++i) {
+    const float* dyi = dy + i * out;
+    const int32_t* ai = argmax + i * out;
+    float* dxi = dx + i * in;
+    for (size_t o = 0; o < out; ++o) dxi[ai[o]] += dyi[o];
+  }
+}
+
+void avg_pool_backward(const ConvGeometry& g, PoolMode mode, const float* dy, float* dx, Range images) {
+  const size_t in = in_floats(g), out = out_floats(g);
+  for (size_t i = images.begin; i < images.end; ++i) avg_pool_backward_image(g, mode, dy + i * out, dx + i * in);
+}
 
 namespace portable {
 
-void max_pool_forward(const ConvGeometry& g, const float* x, float* y, int32_t* argmax) {
+namespace {
+void max_pool_image(const ConvGeometry& g, const float* x, float* y, int32_t* argmax) {
   size_t o = 0;
   for (int oy = 0; oy < g.oh; ++oy)
     for (int ox = 0; ox < g.ow; ++ox) {
@@ -55,7 +77,7 @@ void max_pool_forward(const ConvGeometry& g, const float* x, float* y, int32_t* 
     }
 }
 
-void avg_pool_forward(const ConvGeometry& g, PoolMode mode, const float* x, float* y) {
+void avg_pool_image(const ConvGeometry& g, PoolMode mode, const float* x, float* y) {
   for (int oy = 0; oy < g.oh; ++oy)
     for (int ox = 0; ox < g.ow; ++ox, y += g.c) {
       Window win = window(g, oy, ox);
@@ -68,6 +90,16 @@ void avg_pool_forward(const ConvGeometry& g, PoolMode mode, const float* x, floa
       float s = pool_scale(mode, win);
       for (int ch = 0; ch < g.c; ++ch) y[ch] *= s;
     }
+}
+}  // namespace
+
+void max_pool_forward(const ConvGeometry& g, const float* x, float* y, int32_t* argmax, Range images) {
+  per_image(g, x, y, argmax, images, [&](const float* xi, float* yi, int32_t* ai) { max_pool_image(g, xi, yi, ai); });
+}
+
+void avg_pool_forward(const ConvGeometry& g, PoolMode mode, const float* x, float* y, Range images) {
+  per_image(g, x, y, nullptr, images,
+            [&](const float* xi, float* yi, int32_t*) { avg_pool_image(g, mode, xi, yi); });
 }
 
 }  // namespace portable
@@ -156,16 +188,7 @@ void max_pool(const ConvGeometry& g, const float* x, float* y, int32_t* argmax) 
     }
 }
 
-}  // namespace
-
-void max_pool_forward(const ConvGeometry& g, const float* x, float* y, int32_t* argmax) {
-  if (argmax)
-    max_pool<true>(g, x, y, argmax);
-  else
-    max_pool<false>(g, x, y, nullptr);
-}
-
-void avg_pool_forward(const ConvGeometry& g, PoolMode mode, const float* x, float* y) {
+void avg_pool_image(const ConvGeometry& g, PoolMode mode, const float* x, float* y) {
   for (int oy = 0; oy < g.oh; ++oy)
     for (int ox = 0; ox < g.ow; ++ox, y += g.c) {
       const Window win = window(g, oy, ox);
@@ -190,6 +213,21 @@ void avg_pool_forward(const ConvGeometry& g, PoolMode mode, const float* x, floa
         y[ch] = acc * pool_scale(mode, win);
       }
     }
+}
+
+}  // namespace
+
+void max_pool_forward(const ConvGeometry& g, const float* x, float* y, int32_t* argmax, Range images) {
+  if (argmax)
+    per_image(g, x, y, argmax, images, [&](const float* xi, float* yi, int32_t* ai) { max_pool<true>(g, xi, yi, ai); });
+  else
+    per_image(g, x, y, nullptr, images,
+              [&](const float* xi, float* yi, int32_t*) { max_pool<false>(g, xi, yi, nullptr); });
+}
+
+void avg_pool_forward(const ConvGeometry& g, PoolMode mode, const float* x, float* y, Range images) {
+  per_image(g, x, y, nullptr, images,
+            [&](const float* xi, float* yi, int32_t*) { avg_pool_image(g, mode, xi, yi); });
 }
 
 }  // namespace simd

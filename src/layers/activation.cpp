@@ -104,11 +104,11 @@ void BiasActivation::finish(Tensor& y) {
 }
 
 const Tensor& BiasActivation::backward(const Tensor& y, const Tensor& dy, bool grad_is_logits, size_t channels,
-                                       float* db) {
+                                       float* db, Scratch& scratch) {
   const Tensor* dz = &dy;
   if (act_ != Activation::Linear && !grad_is_logits) {
-    activation_backward(act_, z_, y, dy, dz_);
-    dz = &dz_;
+    activation_backward(act_, z_, y, dy, scratch.dz());
+    dz = &scratch.dz();
   }
   if (db) kernels::bias_grad(dz->size() / channels, channels, dz->data(), db);
   return *dz;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/scratch.h"
 #include "core/tensor.h"
 
 namespace wasmcnn {
@@ -32,8 +33,8 @@ void activation_backward(Activation act, const Tensor& z, const Tensor& y, const
 // The one fused bias + activation epilogue of the weighted layers (Conv2D, Dense): their kernel
 // writes z = x*w + b into z_target() (applying ReLU as it stores when fuse_relu()), finish() applies
 // any other activation; backward turns dy into dz (unless the loss already gave dL/dz, for a
-// softmax output) and reduces the bias gradient. Softmax keeps z for the fused cross-entropy, the
-// activations that need_input() keep it for their derivative.
+// softmax output), in the caller's scratch, and reduces the bias gradient. Softmax keeps z for the
+// fused cross-entropy, the activations that need_input() keep it for their derivative.
 class BiasActivation {
  public:
   explicit BiasActivation(Activation act) : act_(act) {}
@@ -41,15 +42,17 @@ class BiasActivation {
   // Where the kernel writes z for an output y of `shape` (y itself unless z must be kept).
   Tensor& z_target(Tensor& y, const Shape& shape);
   void finish(Tensor& y);
-  // dL/dz for dL/dy; `channels` columns per row. Writes the bias gradient when `db` is non-null.
-  const Tensor& backward(const Tensor& y, const Tensor& dy, bool grad_is_logits, size_t channels, float* db);
+  // dL/dz for dL/dy (dy itself, or scratch.dz()); `channels` columns per row. Writes the bias
+  // gradient when `db` is non-null.
+  const Tensor& backward(const Tensor& y, const Tensor& dy, bool grad_is_logits, size_t channels, float* db,
+                         Scratch& scratch);
   const Tensor* logits() const { return act_ == Activation::Softmax ? &z_ : nullptr; }
 
  private:
   bool keeps_z() const { return act_ == Activation::Softmax || needs_input(act_); }
 
   Activation act_;
-  Tensor z_, dz_;
+  Tensor z_;
 };
 
 }  // namespace wasmcnn

@@ -55,8 +55,6 @@ class BatchNorm final : public Layer {
     }
     mean_.resize({c_});
     inv_std_.resize({c_});
-    sum_.assign(size_t(c_), 0.0);
-    sum2_.assign(size_t(c_), 0.0);
     init_weights();
     return in;
   }
@@ -70,24 +68,24 @@ class BatchNorm final : public Layer {
     batch_stats_ = ctx.training && trainable();
     if (batch_stats_) {
       // Two passes in double: the mean, then the centred sum of squares (no cancellation).
-      std::fill(sum_.begin(), sum_.end(), 0.0);
-      std::fill(sum2_.begin(), sum2_.end(), 0.0);
+      double* sum = ctx.scratch->zeroed_doubles(2 * c);
+      double* sum2 = sum + c;
       const float* xr = x.data();
       for (size_t r = 0; r < rows; ++r, xr += c)
-        for (size_t j = 0; j < c; ++j) sum_[j] += xr[j];
-      for (size_t j = 0; j < c; ++j) sum_[j] /= double(rows);
+        for (size_t j = 0; j < c; ++j) sum[j] += xr[j];
+      for (size_t j = 0; j < c; ++j) sum[j] /= double(rows);
       xr = x.data();
       for (size_t r = 0; r < rows; ++r, xr += c)
         for (size_t j = 0; j < c; ++j) {
-          const double d = xr[j] - sum_[j];
-          sum2_[j] += d * d;
+          const double d = xr[j] - sum[j];
+          sum2[j] += d * d;
         }
       const float m = config_.momentum;
       for (size_t j = 0; j < c; ++j) {
-        const double var = sum2_[j] / double(rows);
-        mean_[j] = float(sum_[j]);
+        const double var = sum2[j] / double(rows);
+        mean_[j] = float(sum[j]);
         inv_std_[j] = float(1.0 / std::sqrt(var + double(eps)));
-        moving_mean_.w[j] = m * moving_mean_.w[j] + (1.f - m) * float(sum_[j]);
+        moving_mean_.w[j] = m * moving_mean_.w[j] + (1.f - m) * float(sum[j]);
         moving_variance_.w[j] = m * moving_variance_.w[j] + (1.f - m) * float(var);
       }
     } else {
@@ -110,21 +108,21 @@ class BatchNorm final : public Layer {
   //   dbeta = sum dy,  dgamma = sum dy * xhat,
   //   dx = gamma * inv_std * (dy - dbeta / m - xhat * dgamma / m).
   // With moving statistics they are constants and dx = gamma * inv_std * dy.
-  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
+  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context& ctx) override {
     const size_t rows = x.size() / size_t(c_), c = size_t(c_);
-    std::fill(sum_.begin(), sum_.end(), 0.0);   // sum dy
-    std::fill(sum2_.begin(), sum2_.end(), 0.0);  // sum dy * xhat
+    double* sum = ctx.scratch->zeroed_doubles(2 * c);  // sum dy
+    double* sum2 = sum + c;                            // sum dy * xhat
     const float* xr = x.data();
     const float* dyr = dy.data();
     for (size_t r = 0; r < rows; ++r, xr += c, dyr += c)
       for (size_t j = 0; j < c; ++j) {
-        sum_[j] += dyr[j];
-        sum2_[j] += double(dyr[j]) * ((xr[j] - mean_[j]) * inv_std_[j]);
+        sum[j] += dyr[j];
+        sum2[j] += double(dyr[j]) * ((xr[j] - mean_[j]) * inv_std_[j]);
       }
     if (config_.center)
-      for (size_t j = 0; j < c; ++j) beta_.dw[j] = float(sum_[j]);
+      for (size_t j = 0; j < c; ++j) beta_.dw[j] = float(sum[j]);
     if (config_.scale)
-      for (size_t j = 0; j < c; ++j) gamma_.dw[j] = float(sum2_[j]);
+      for (size_t j = 0; j < c; ++j) gamma_.dw[j] = float(sum2[j]);
     if (!dx) return;
     dx->resize(x.shape());
     xr = x.data();
@@ -137,13 +135,13 @@ class BatchNorm final : public Layer {
     }
     const double inv_m = 1.0 / double(rows);
     for (size_t j = 0; j < c; ++j) {
-      sum_[j] *= inv_m;
-      sum2_[j] *= inv_m;
+      sum[j] *= inv_m;
+      sum2[j] *= inv_m;
     }
     for (size_t r = 0; r < rows; ++r, xr += c, dyr += c, dxr += c)
       for (size_t j = 0; j < c; ++j) {
         const float xhat = (xr[j] - mean_[j]) * inv_std_[j];
-        dxr[j] = (gamma(j) * inv_std_[j]) * (dyr[j] - float(sum_[j]) - xhat * float(sum2_[j]));
+        dxr[j] = (gamma(j) * inv_std_[j]) * (dyr[j] - float(sum[j]) - xhat * float(sum2[j]));
       }
   }
 
@@ -171,7 +169,6 @@ class BatchNorm final : public Layer {
   int c_ = 0;
   Param gamma_, beta_, moving_mean_, moving_variance_;
   Tensor mean_, inv_std_;         // statistics used by the last forward(), per channel
-  std::vector<double> sum_, sum2_;  // per-channel accumulators
   bool batch_stats_ = false;      // the last forward() normalised with batch statistics
 };
 

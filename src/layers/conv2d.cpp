@@ -1,10 +1,10 @@
 // Conv2D: y = act(im2col(x) * kernel + bias), kernel HWIO [kh, kw, ic, oc] as in Keras.
 //
 // The conv2d_* kernels read receptive fields in place (no im2col matrix), apply the bias and a
-// ReLU as they store, and take their scratch from work_, sized for one image whatever the batch.
-// With a dilationRate above 1 the layer takes another path (the dense one stays as it was, bit for
-// bit): per block of output pixels, im2col_dilated into work_ and a GEMM; backward, the GEMMs and
-// col2im_dilated.
+// ReLU as they store, and take their scratch from the caller's Scratch, sized for one image
+// whatever the batch. With a dilationRate above 1 the layer takes another path (the dense one stays
+// as it was, bit for bit): per block of output pixels, im2col_dilated into the scratch and a GEMM;
+// backward, the GEMMs and col2im_dilated.
 
 #include <algorithm>
 #include <string>
@@ -55,31 +55,33 @@ class Conv2D final : public Layer {
     if (config_.use_bias) initialize(config_.bias_initializer, who(), fan_in, fan_out, rng, bias_.w);
   }
 
-  void forward(const Tensor& x, Tensor& y, Context&) override {
+  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
     const int n = x.dim(0), oc = config_.filters;
     Tensor& z = act_.z_target(y, {n, geo_.oh, geo_.ow, oc});
-    reserve_work();
     if (dilated_) {
-      dilated_forward(x, z);
+      dilated_forward(x, z, work(ctx));
     } else {
-      kernels::conv2d_forward(geo_, n, oc, x.data(), kernel_.w.data(), config_.use_bias ? bias_.w.data() : nullptr,
-                              act_.fuse_relu(), z.data(), work_.data());
+      kernels::conv2d_forward(geo_, oc, x.data(), kernel_.w.data(), config_.use_bias ? bias_.w.data() : nullptr,
+                              act_.fuse_relu(), z.data(), kernels::all(size_t(n)), work(ctx));
     }
     act_.finish(y);
   }
 
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context& ctx) override {
     const int n = x.dim(0), oc = config_.filters;
-    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(oc), config_.use_bias ? bias_.dw.data() : nullptr);
-    reserve_work();
+    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(oc), config_.use_bias ? bias_.dw.data() : nullptr,
+                                     *ctx.scratch);
+    float* scratch = work(ctx);
     if (dilated_) {
-      dilated_backward(x, dz, dx);
+      dilated_backward(x, dz, dx, scratch);
       return;
     }
-    kernels::conv2d_backward_filter(geo_, n, oc, x.data(), dz.data(), kernel_.dw.data(), work_.data());
+    kernels::conv2d_backward_filter(geo_, n, oc, x.data(), dz.data(), kernel_.dw.data(), kernels::all(size_t(oc)),
+                                    scratch);
     if (dx) {
       dx->resize(x.shape());
-      kernels::conv2d_backward_input(geo_, n, oc, dz.data(), kernel_.w.data(), dx->data(), work_.data());
+      kernels::conv2d_backward_input(geo_, oc, dz.data(), kernel_.w.data(), dx->data(), kernels::all(size_t(n)),
+                                     scratch);
     }
   }
 
@@ -90,13 +92,12 @@ class Conv2D final : public Layer {
   const Tensor* logits(const Tensor&) const override { return act_.logits(); }
 
  private:
-  void reserve_work() {
-    const size_t work = dilated_ ? col_floats() + dilated_gemm_floats()
-                                 : kernels::conv2d_workspace_floats(geo_, size_t(config_.filters));
-    if (work_.size() < work) work_.resize({int(work)});
+  float* work(Context& ctx) const {
+    return ctx.scratch->floats(dilated_ ? col_floats() + dilated_gemm_floats()
+                                        : kernels::conv2d_workspace_floats(geo_, size_t(config_.filters)));
   }
 
-  // Dilated path: work_ holds the col rows of a block of kDilatedBlock output pixels (or their
+  // Dilated path: the scratch holds the col rows of a block of kDilatedBlock output pixels (or their
   // gradient), then GEMM scratch. Blocks keep col in cache and bound the scratch whatever the image
   // size; every sum runs in the same order as over the whole image at once.
   static constexpr size_t kDilatedBlock = 256;
@@ -107,30 +108,28 @@ class Conv2D final : public Layer {
     return std::max(kernels::gemm_nn_workspace_floats(oc, patch), kernels::gemm_workspace_floats(block_pixels(), patch, oc));
   }
 
-  void dilated_forward(const Tensor& x, Tensor& z) {
+  void dilated_forward(const Tensor& x, Tensor& z, float* col) {
     const size_t n = size_t(x.dim(0)), oc = size_t(config_.filters), pixels = window_.out_pixels();
     const size_t patch = kernels::dilated_patch(window_), in_size = window_.in_pixels() * window_.c;
-    float* col = work_.data();
     for (size_t i = 0; i < n; ++i)
       for (size_t p0 = 0; p0 < pixels; p0 += kDilatedBlock) {
         const size_t p1 = std::min(pixels, p0 + kDilatedBlock);
         kernels::im2col_dilated(window_, p0, p1, x.data() + i * in_size, col);
-        kernels::gemm_nn(p1 - p0, oc, patch, col, patch, kernel_.w.data(), oc, config_.use_bias ? bias_.w.data() : nullptr,
+        kernels::gemm_nn(kernels::all(p1 - p0), oc, patch, col, patch, kernel_.w.data(), oc, config_.use_bias ? bias_.w.data() : nullptr,
                          act_.fuse_relu(), false, z.data() + (i * pixels + p0) * oc, oc, col + col_floats());
       }
   }
 
   // dw = sum over images and pixel blocks of col^T dz; dx = col2im(dz w^T) per block.
-  void dilated_backward(const Tensor& x, const Tensor& dz, Tensor* dx) {
+  void dilated_backward(const Tensor& x, const Tensor& dz, Tensor* dx, float* col) {
     const size_t n = size_t(x.dim(0)), oc = size_t(config_.filters), pixels = window_.out_pixels();
     const size_t patch = kernels::dilated_patch(window_), in_size = window_.in_pixels() * window_.c;
-    float* col = work_.data();
     bool first = true;
     for (size_t i = 0; i < n; ++i)
       for (size_t p0 = 0; p0 < pixels; p0 += kDilatedBlock, first = false) {
         const size_t p1 = std::min(pixels, p0 + kDilatedBlock);
         kernels::im2col_dilated(window_, p0, p1, x.data() + i * in_size, col);
-        kernels::gemm_tn(patch, oc, p1 - p0, col, patch, dz.data() + (i * pixels + p0) * oc, oc, !first,
+        kernels::gemm_tn(kernels::all(patch), oc, p1 - p0, col, patch, dz.data() + (i * pixels + p0) * oc, oc, !first,
                          kernel_.dw.data(), oc);
       }
     if (!dx) return;
@@ -150,7 +149,6 @@ class Conv2D final : public Layer {
   bool dilated_ = false;
   kernels::ConvGeometry geo_{};
   Param kernel_, bias_;
-  Tensor work_;
 };
 
 }  // namespace

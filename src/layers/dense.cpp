@@ -42,28 +42,28 @@ class Dense final : public Layer {
     if (config_.use_bias) initialize(config_.bias_initializer, who(), in_, config_.units, rng, bias_.w);
   }
 
-  void forward(const Tensor& x, Tensor& y, Context&) override {
+  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
     const int n = x.dim(0), u = config_.units;
     Tensor& z = act_.z_target(y, {n, u});
-    reserve(false);
-    kernels::gemm_nn(n, u, in_, x.data(), in_, kernel_.w.data(), u, config_.use_bias ? bias_.w.data() : nullptr,
-                     act_.fuse_relu(), false, z.data(), u, work_.data());
+    kernels::gemm_nn(kernels::all(size_t(n)), u, in_, x.data(), in_, kernel_.w.data(), u,
+                     config_.use_bias ? bias_.w.data() : nullptr, act_.fuse_relu(), false, z.data(), u,
+                     work(ctx, false));
     act_.finish(y);
   }
 
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context& ctx) override {
     const int n = x.dim(0), u = config_.units;
-    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(u), config_.use_bias ? bias_.dw.data() : nullptr);
-    reserve(dx != nullptr);
+    const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(u), config_.use_bias ? bias_.dw.data() : nullptr,
+                                     *ctx.scratch);
     // dkernel[in, u] = x^T[in, n] * dz[n, u]
-    kernels::gemm_tn(in_, u, n, x.data(), in_, dz.data(), u, false, kernel_.dw.data(), u);
+    kernels::gemm_tn(kernels::all(size_t(in_)), u, n, x.data(), in_, dz.data(), u, false, kernel_.dw.data(), u);
     if (dx) {
       dx->resize(x.shape());
       // dx[n, in] = dz[n, u] * kernel^T[u, in]
-      float* kernel_t = work_.data();
+      float* kernel_t = work(ctx, true);
       kernels::transpose(in_, u, kernel_.w.data(), u, kernel_t, in_);
-      kernels::gemm_nn(n, in_, u, dz.data(), u, kernel_t, in_, nullptr, false, false, dx->data(), in_,
-                       kernel_t + size_t(in_) * u);
+      kernels::gemm_nn(kernels::all(size_t(n)), in_, u, dz.data(), u, kernel_t, in_, nullptr, false, false,
+                       dx->data(), in_, kernel_t + size_t(in_) * u);
     }
   }
 
@@ -74,18 +74,16 @@ class Dense final : public Layer {
   const Tensor* logits(const Tensor&) const override { return act_.logits(); }
 
  private:
-  // work_: the forward GEMM's edge panel; in backward, kernel^T followed by that GEMM's edge panel.
-  void reserve(bool need_dx) {
+  // The forward GEMM's edge panel; for dx, kernel^T followed by that GEMM's edge panel.
+  float* work(Context& ctx, bool for_dx) const {
     const size_t u = size_t(config_.units), in = size_t(in_);
-    size_t work = kernels::gemm_nn_workspace_floats(u, in);
-    if (need_dx) work = std::max(work, in * u + kernels::gemm_nn_workspace_floats(in, u));
-    if (work_.size() < work) work_.resize({int(work)});
+    return ctx.scratch->floats(for_dx ? in * u + kernels::gemm_nn_workspace_floats(in, u)
+                                      : kernels::gemm_nn_workspace_floats(u, in));
   }
 
   BiasActivation act_;
   int in_ = 0;
   Param kernel_, bias_;
-  Tensor work_;
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "core/scratch.h"
 #include "core/tensor.h"
 #include "layers/layer_config.h"
 
@@ -28,9 +29,21 @@ struct Param {
   bool trainable = true;  // false for statistics such as BatchNorm's moving mean
 };
 
+// What one forward or backward call needs besides its tensors, owned by the caller: its scratch
+// memory and the key of its random draws. A stochastic layer draws for sample i of x from
+// sample_rng(Stream::Noise, i), a stream keyed by (seed, step, node, first_sample + i) (rng.h), so
+// a sample's draws do not depend on which call, thread or order computes it.
 struct Context {
   bool training = false;
-  Rng* rng = nullptr;
+  Scratch* scratch = nullptr;  // the caller's (one per thread); layers with kernels need it
+  uint64_t seed = 0;           // the model's seed
+  uint64_t step = 0;           // the training step (batch) counter
+  size_t node = 0;             // the index of the layer in the model
+  size_t first_sample = 0;     // the batch index of x's first sample (a thread's part of a batch)
+
+  Rng sample_rng(Stream stream, size_t i) const {
+    return Rng(stream_seed(seed, stream, step, node, first_sample + i));
+  }
 };
 
 class Layer {

@@ -1,5 +1,6 @@
 // Training-only stochastic layers: Dropout, SpatialDropout2D, GaussianNoise and GaussianDropout.
-// All are the identity at inference and draw from the context's Rng in training.
+// All are the identity at inference. Each sample draws from its own Noise stream
+// (Context::sample_rng), in element order.
 #include <cmath>
 #include <cstring>
 
@@ -28,9 +29,13 @@ class Dropout final : public Layer {
     active_ = true;
     mask_.resize(x.shape());
     const float keep_scale = 1.f / (1.f - rate);
-    for (size_t i = 0; i < x.size(); ++i) {
-      mask_[i] = ctx.rng->uniform() < rate ? 0.f : keep_scale;
-      y[i] = x[i] * mask_[i];
+    const size_t n = size_t(x.dim(0)), sample = n ? x.size() / n : 0;
+    for (size_t s = 0; s < n; ++s) {
+      Rng rng = ctx.sample_rng(Stream::Noise, s);
+      for (size_t i = s * sample; i < (s + 1) * sample; ++i) {
+        mask_[i] = rng.uniform() < rate ? 0.f : keep_scale;
+        y[i] = x[i] * mask_[i];
+      }
     }
   }
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
@@ -68,7 +73,10 @@ class SpatialDropout2D final : public Layer {
     const size_t n = size_t(x.dim(0)), c = size_t(x.dim(3));
     mask_.resize({int(n), int(c)});
     const float keep_scale = 1.f / (1.f - rate);
-    for (size_t i = 0; i < n * c; ++i) mask_[i] = ctx.rng->uniform() < rate ? 0.f : keep_scale;
+    for (size_t s = 0; s < n; ++s) {
+      Rng rng = ctx.sample_rng(Stream::Noise, s);
+      for (size_t k = 0; k < c; ++k) mask_[s * c + k] = rng.uniform() < rate ? 0.f : keep_scale;
+    }
     apply(x, y);
   }
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
@@ -97,7 +105,7 @@ class SpatialDropout2D final : public Layer {
 };
 
 // Keras' GaussianDropout: multiplicative noise y = x * m, m ~ N(1, rate / (1 - rate)), one draw
-// per element in order, in training only.
+// per element in order from the sample's Noise stream, in training only.
 class GaussianDropout final : public Layer {
  public:
   using Layer::Layer;
@@ -112,9 +120,13 @@ class GaussianDropout final : public Layer {
     }
     const float stddev = float(std::sqrt(double(rate) / (1.0 - double(rate))));
     mask_.resize(x.shape());
-    for (size_t i = 0; i < x.size(); ++i) {
-      mask_[i] = 1.f + stddev * ctx.rng->normal();
-      y[i] = x[i] * mask_[i];
+    const size_t n = size_t(x.dim(0)), sample = n ? x.size() / n : 0;
+    for (size_t s = 0; s < n; ++s) {
+      Rng rng = ctx.sample_rng(Stream::Noise, s);
+      for (size_t i = s * sample; i < (s + 1) * sample; ++i) {
+        mask_[i] = 1.f + stddev * rng.normal();
+        y[i] = x[i] * mask_[i];
+      }
     }
   }
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
@@ -144,7 +156,11 @@ class GaussianNoise final : public Layer {
       std::memcpy(y.data(), x.data(), x.size() * sizeof(float));
       return;
     }
-    for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] + config_.stddev * ctx.rng->normal();
+    const size_t n = size_t(x.dim(0)), sample = n ? x.size() / n : 0;
+    for (size_t s = 0; s < n; ++s) {
+      Rng rng = ctx.sample_rng(Stream::Noise, s);
+      for (size_t i = s * sample; i < (s + 1) * sample; ++i) y[i] = x[i] + config_.stddev * rng.normal();
+    }
   }
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
     if (!dx) return;

@@ -30,51 +30,42 @@ class Pool2D final : public Layer {
   // Max pooling records each output's argmax for backward() only when training; after an
   // inference forward, backward() recomputes it from x.
   void forward(const Tensor& x, Tensor& y, Context& ctx) override {
-    const int n = x.dim(0);
-    y.resize({n, geo_.oh, geo_.ow, geo_.c});
-    const size_t in_size = size_t(geo_.h) * geo_.w * geo_.c, out_size = size_t(geo_.oh) * geo_.ow * geo_.c;
+    const size_t n = size_t(x.dim(0));
+    y.resize({int(n), geo_.oh, geo_.ow, geo_.c});
     have_argmax_ = kind_ == PoolKind::Max && ctx.training;
-    if (have_argmax_) argmax_.resize(size_t(n) * out_size);
-    for (int i = 0; i < n; ++i) {
-      const float* xi = x.data() + i * in_size;
-      float* yi = y.data() + i * out_size;
-      if (kind_ == PoolKind::Max)
-        kernels::max_pool_forward(geo_, xi, yi, have_argmax_ ? argmax_.data() + i * out_size : nullptr);
-      else
-        kernels::avg_pool_forward(geo_, mode(), xi, yi);
-    }
+    if (have_argmax_) argmax_.resize(n * out_size());
+    if (kind_ == PoolKind::Max)
+      kernels::max_pool_forward(geo_, x.data(), y.data(), have_argmax_ ? argmax_.data() : nullptr, kernels::all(n));
+    else
+      kernels::avg_pool_forward(geo_, mode(), x.data(), y.data(), kernels::all(n));
   }
 
-  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
+  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context& ctx) override {
     if (!dx) return;
-    const int n = x.dim(0);
+    const size_t n = size_t(x.dim(0)), in_size = size_t(geo_.h) * geo_.w * geo_.c;
     dx->resize(x.shape());
     dx->fill(0.f);
-    const size_t in_size = size_t(geo_.h) * geo_.w * geo_.c, out_size = size_t(geo_.oh) * geo_.ow * geo_.c;
     if (kind_ == PoolKind::Max && !have_argmax_) {
-      argmax_.resize(size_t(n) * out_size);
-      scratch_.resize(out_size);
-      for (int i = 0; i < n; ++i)
-        kernels::max_pool_forward(geo_, x.data() + i * in_size, scratch_.data(), argmax_.data() + i * out_size);
+      // One image at a time: the recomputed y is thrown away, so a scratch image holds it.
+      argmax_.resize(n * out_size());
+      float* y = ctx.scratch->floats(out_size());
+      for (size_t i = 0; i < n; ++i)
+        kernels::max_pool_forward(geo_, x.data() + i * in_size, y, argmax_.data() + i * out_size(), kernels::all(1));
       have_argmax_ = true;
     }
-    for (int i = 0; i < n; ++i) {
-      float* dxi = dx->data() + i * in_size;
-      const float* dyi = dy.data() + i * out_size;
-      if (kind_ == PoolKind::Max)
-        kernels::max_pool_backward(out_size, dyi, argmax_.data() + i * out_size, dxi);
-      else
-        kernels::avg_pool_backward(geo_, mode(), dyi, dxi);
-    }
+    if (kind_ == PoolKind::Max)
+      kernels::max_pool_backward(geo_, dy.data(), argmax_.data(), dx->data(), kernels::all(n));
+    else
+      kernels::avg_pool_backward(geo_, mode(), dy.data(), dx->data(), kernels::all(n));
   }
 
  private:
   kernels::PoolMode mode() const { return kind_ == PoolKind::Sum ? kernels::PoolMode::Sum : kernels::PoolMode::Average; }
+  size_t out_size() const { return size_t(geo_.oh) * geo_.ow * geo_.c; }
 
   PoolKind kind_;
   kernels::ConvGeometry geo_{};
   std::vector<int32_t> argmax_;
-  std::vector<float> scratch_;
   bool have_argmax_ = false;
 };
 

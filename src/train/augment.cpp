@@ -107,11 +107,14 @@ void augment_image(const AugmentTransform& t, int h, int w, int c, const float* 
   }
 }
 
-void augment_batch(const AugmentOptions& options, int n, int h, int w, int c, const float* x, float* y, Rng& rng) {
+void augment_batch(const AugmentOptions& options, int n, int h, int w, int c, const float* x, float* y, uint64_t seed,
+                   uint64_t step, size_t first_sample) {
   WASMCNN_ASSERT(x != y);
   const size_t image = size_t(h) * w * c;
-  for (int i = 0; i < n; ++i)
+  for (int i = 0; i < n; ++i) {
+    Rng rng(stream_seed(seed, Stream::Augment, step, 0, first_sample + size_t(i)));
     augment_image(draw_transform(options, h, w, rng), h, w, c, x + i * image, y + i * image);
+  }
 }
 
 }  // namespace wasmcnn

@@ -1,4 +1,5 @@
-// Data augmentation of NHWC image batches, drawn from the model's Rng so a seed fixes it.
+// Data augmentation of NHWC image batches, drawn from the model's Augment stream (rng.h) so a
+// seed fixes it: each image from the stream of its own (step, sample) key.
 //
 // Each image gets one random transform: an affine map about the image centre (rotation, zoom,
 // translation) sampled bilinearly with zeros outside, then an integer shift (the random crop of
@@ -45,7 +46,10 @@ AugmentTransform draw_transform(const AugmentOptions& options, int h, int w, Rng
 // image, whole-pixel translations; crops and flips are always exact.
 void augment_image(const AugmentTransform& t, int h, int w, int c, const float* x, float* y);
 
-// y[i] = augment_image(draw_transform(options, h, w, rng), x[i]) for the n images of the batch.
-void augment_batch(const AugmentOptions& options, int n, int h, int w, int c, const float* x, float* y, Rng& rng);
+// y[i] = augment_image(draw_transform(options, h, w, rng_i), x[i]) for the n images of a batch, where
+// rng_i is the Augment stream of sample first_sample + i at training step `step` of `seed`: an
+// image's transform depends on its key only, not on the other images or on how a batch is split.
+void augment_batch(const AugmentOptions& options, int n, int h, int w, int c, const float* x, float* y, uint64_t seed,
+                   uint64_t step, size_t first_sample = 0);
 
 }  // namespace wasmcnn

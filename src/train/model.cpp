@@ -21,7 +21,11 @@ std::string keras_class_name(const std::string& type) {
   return def ? def->keras : type;
 }
 
-Model::Model(Shape input_shape, uint64_t seed) : input_shape_(std::move(input_shape)), seed_(seed), rng_(seed) {
+Model::Model(Shape input_shape, uint64_t seed)
+    : input_shape_(std::move(input_shape)),
+      seed_(seed),
+      init_rng_(seed),
+      shuffle_rng_(stream_seed(seed, Stream::Shuffle)) {
   check(!input_shape_.empty() && input_shape_.size() <= 3, "model: inputShape must have 1 to 3 dimensions, got ",
         shape_str(input_shape_));
   for (int d : input_shape_)
@@ -88,7 +92,7 @@ Layer& Model::add(const LayerConfig& given, const std::vector<std::string>& inpu
     // already take more than 64 MiB, before a predict tries to allocate gigabytes.
     check(shape_size(layer->output_shape_) <= (size_t(1) << 24), layer->who(), ": output shape ",
           shape_str(layer->output_shape_), " has more than 2^24 values per sample");
-    layer->init(rng_);
+    layer->init(init_rng_);
   } catch (const Error& e) {
     // Errors from deeper down (a tensor too large to allocate) get the layer's name in front.
     const std::string prefix = layer->who();
@@ -192,8 +196,8 @@ void Model::check_targets(const float* t, int n) const {
   }
 }
 
-void Model::forward(int n, bool training, bool release) {
-  Context ctx{training, &rng_};
+void Model::forward(int n, bool training, bool release, Scratch& scratch, uint64_t step) {
+  Context ctx{training, &scratch, seed_, step};
   const size_t L = layers_.size();
   // The plan: node k's output lives until its last reader has run (the output node to the end).
   std::vector<size_t> last_use(L, L);
@@ -217,6 +221,7 @@ void Model::forward(int n, bool training, bool release) {
     }
     xs.clear();
     for (int k : inputs_[i]) xs.push_back(&act_of(k));
+    ctx.node = i;
     layers_[i]->forward_n(xs, y, ctx);
     if (release)
       for (int k : inputs_[i])
@@ -239,7 +244,7 @@ const Tensor& Model::predict(const float* x, int n) {
   for (int i0 = 0; i0 < n; i0 += kPredictChunk) {
     const int m = std::min(kPredictChunk, n - i0);
     stage_input(x + size_t(i0) * in_size, m);
-    forward(m, false, !keep_activations_);
+    forward(m, false, !keep_activations_, scratch_, step_);
     // Finite weights can still overflow (after a divergence, or huge imported weights): say so
     // rather than hand back NaN as if it were a prediction.
     if (!kernels::all_finite(size_t(m) * out_size, acts_.back().data()))
@@ -298,7 +303,7 @@ void Model::stage_input(const float* x, int n) {
 
 LossValue Model::inference_loss(const float* x, const float* t, int n) {
   stage_input(x, n);
-  forward(n, false);
+  forward(n, false, false, scratch_, step_);
   Layer& last = *layers_.back();
   return compute_loss(loss_, acts_.back(), last.logits(act_of(inputs_.back()[0])), t, nullptr);
 }
@@ -355,11 +360,14 @@ BatchResult Model::gradients(const float* x, const float* t, int n) {
   check_inputs(x, n, "fit");
   check_targets(t, n);
   const size_t L = layers_.size();
+  // This step's key for the Noise and Augment streams; the next call is the next step.
+  const uint64_t step = step_++;
   // Augmentation reads the caller's batch and writes acts_[0]: no scratch, no extra copy.
   const bool augment = augment_enabled(augment_);
   stage_input(augment ? nullptr : x, n);
-  if (augment) augment_batch(augment_, n, input_shape_[0], input_shape_[1], input_shape_[2], x, acts_[0].data(), rng_);
-  forward(n, true);
+  if (augment)
+    augment_batch(augment_, n, input_shape_[0], input_shape_[1], input_shape_[2], x, acts_[0].data(), seed_, step);
+  forward(n, true, false, scratch_, step);
 
   Layer& last = *layers_.back();
   const Tensor* logits = loss_ == LossKind::MeanSquaredError ? nullptr : last.logits(act_of(inputs_[L - 1][0]));
@@ -373,7 +381,7 @@ BatchResult Model::gradients(const float* x, const float* t, int n) {
     r.finite = false;
     return r;
   }
-  Context ctx{true, &rng_};
+  Context ctx{true, &scratch_, seed_, step};
   // Gradients flow only towards nodes with something to train upstream: behind a frozen base
   // (when fine-tuning) backward would compute nothing that is used.
   std::vector<char> wants(L, 0);
@@ -382,7 +390,8 @@ BatchResult Model::gradients(const float* x, const float* t, int n) {
     for (int k : inputs_[i]) wants[i] |= k >= 0 && wants[size_t(k)];
   }
   // has_grad[k]: grads_[k + 1] holds dL/d(output of node k) so far. A node reading a tensor that
-  // another node already sent a gradient to writes into grad_scratch_, which is then added.
+  // another node already sent a gradient to writes into the scratch gradient, which is then added.
+  Tensor& grad_scratch = scratch_.grad();
   std::vector<char> has_grad(L, 0);
   has_grad[L - 1] = 1;
   std::vector<const Tensor*> xs;
@@ -398,7 +407,7 @@ BatchResult Model::gradients(const float* x, const float* t, int n) {
       Tensor* dx = nullptr;
       if (k >= 0 && wants[size_t(k)]) {
         if (has_grad[size_t(k)] || std::count(inputs_[i].begin(), inputs_[i].end(), k) > 1) {
-          dx = &grad_scratch_;
+          dx = &grad_scratch;
           accumulate.push_back(k);
         } else {
           dx = &grads_[size_t(k) + 1];
@@ -407,24 +416,25 @@ BatchResult Model::gradients(const float* x, const float* t, int n) {
       }
       dxs.push_back(dx);
     }
+    ctx.node = i;
     if (accumulate.empty()) {
       layers_[i]->backward_n(xs, acts_[i + 1], grads_[i + 1], dxs, ctx);
       continue;
     }
     // Fan-out: one input at a time through the scratch tensor, each added into its running sum.
     for (size_t j = 0; j < dxs.size(); ++j) {
-      if (dxs[j] != &grad_scratch_) continue;
+      if (dxs[j] != &grad_scratch) continue;
       std::vector<Tensor*> one(dxs.size(), nullptr);
       for (size_t m = 0; m < dxs.size(); ++m)
-        if (dxs[m] != &grad_scratch_) one[m] = dxs[m];
-      one[j] = &grad_scratch_;
+        if (dxs[m] != &grad_scratch) one[m] = dxs[m];
+      one[j] = &grad_scratch;
       layers_[i]->backward_n(xs, acts_[i + 1], grads_[i + 1], one, ctx);
       Tensor& sum = grads_[size_t(inputs_[i][j]) + 1];
       if (!has_grad[size_t(inputs_[i][j])]) {
-        sum = grad_scratch_;
+        sum = grad_scratch;
         has_grad[size_t(inputs_[i][j])] = 1;
       } else {
-        for (size_t e = 0; e < sum.size(); ++e) sum[e] += grad_scratch_[e];
+        for (size_t e = 0; e < sum.size(); ++e) sum[e] += grad_scratch[e];
       }
       dxs[j] = nullptr;
     }
@@ -435,7 +445,7 @@ BatchResult Model::gradients(const float* x, const float* t, int n) {
 
 void Model::shuffled_indices(uint32_t* idx, uint32_t n) {
   for (uint32_t i = 0; i < n; ++i) idx[i] = i;
-  rng_.shuffle(idx, n);
+  shuffle_rng_.shuffle(idx, n);
 }
 
 std::vector<BatchResult> Model::fit(const float* x, const float* t, int n, const FitOptions& options) {

@@ -5,10 +5,16 @@
 // node reads the one before. Where a tensor fans out to several nodes, backward adds up their
 // gradients.
 //
-// The model owns one Rng seeded at construction; initialisation, shuffling and every stochastic
-// layer draw from it, so the same seed and data give the same weights bit for bit. Batches enter as
+// The seed is split into separate streams (core/rng.h): initialisation draws from Rng(seed) as
+// layers are added, shuffling from its own sequential stream, and dropout, noise and augmentation
+// per sample from streams keyed by (training step, node, sample), so the same seed and data give
+// the same weights bit for bit however the work of a batch is ordered or split. Batches enter as
 // raw float pointers (NHWC samples, targets as described in loss.h) and are validated here, at the
 // boundary: finite values, labels in range, sizes that fit.
+//
+// A model holds no global state: two models may run on two threads at once. One model is used by
+// one caller at a time (it keeps its activations between forward and backward); the temporary
+// memory of a call is the Scratch its caller passes down, here the model's own.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +23,7 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "core/scratch.h"
 #include "core/tensor.h"
 #include "layers/layer.h"
 #include "train/augment.h"
@@ -42,7 +49,7 @@ class Model {
   Model(Shape input_shape, uint64_t seed);
 
   // Appends a layer: validates it against the current output shape, names it if unnamed
-  // ("conv2d_1"), and initialises its weights from the model's Rng.
+  // ("conv2d_1"), and initialises its weights from the model's Init stream.
   Layer& add(const LayerConfig& config);
   // Appends a node reading the named earlier nodes ("" is the model's input), in that order.
   Layer& add(const LayerConfig& config, const std::vector<std::string>& inputs);
@@ -65,7 +72,8 @@ class Model {
   // names) and model files carry along.
   const std::string& metadata() const { return metadata_; }
   void set_metadata(std::string text) { metadata_ = std::move(text); }
-  Rng& rng() { return rng_; }
+  // Training steps (gradients() calls) so far: the step key of the Noise and Augment streams.
+  uint64_t step() const { return step_; }
   LossKind loss() const { return loss_; }
   Optimizer& optimizer();
   int target_cols() const;
@@ -95,7 +103,7 @@ class Model {
 
   // Every parameter tensor (trainable or not), in layer order.
   std::vector<std::pair<Layer*, Param*>> weights();
-  // Shuffled indices 0..n-1 from the model's Rng, as fit() uses them.
+  // Shuffled indices 0..n-1 from the model's Shuffle stream, as fit() uses them.
   void shuffled_indices(uint32_t* idx, uint32_t n);
 
   // Checks the batch at the boundary: n > 0, finite inputs, targets of the right kind and range.
@@ -104,7 +112,8 @@ class Model {
 
  private:
   // Runs every node. With `release`, a node's inputs go back to pool_ after their last reader.
-  void forward(int n, bool training, bool release = false);
+  // step keys the Noise stream of training forwards.
+  void forward(int n, bool training, bool release, Scratch& scratch, uint64_t step);
   const Tensor& act_of(int node) const { return acts_[size_t(node + 1)]; }
   const Shape& shape_of(int node) const { return node < 0 ? input_shape_ : layers_[size_t(node)]->output_shape(); }
   LossValue inference_loss(const float* x, const float* t, int n);  // unchecked, no penalty
@@ -115,10 +124,12 @@ class Model {
 
   Shape input_shape_;
   uint64_t seed_;
-  Rng rng_;
+  Rng init_rng_;     // Stream::Init: Rng(seed), drawn by add()
+  Rng shuffle_rng_;  // Stream::Shuffle, drawn by shuffled_indices()
+  uint64_t step_ = 0;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<std::vector<int>> inputs_;  // per node: the nodes it reads, -1 the model's input
-  Tensor grad_scratch_;                  // a gradient on its way to be added into a fanned-out tensor
+  Scratch scratch_;                      // the temporary memory of this model's calls
   std::vector<Tensor> pool_;             // activation buffers released by predict's memory plan
   bool keep_activations_ = false;
   std::vector<Tensor> acts_;  // acts_[0] the input batch, acts_[i + 1] the output of layer i

@@ -184,7 +184,7 @@ class LayerProbe {
   static constexpr uint64_t kNoiseSeed = 1234;
 
   void forward(Layer& layer, const Tensor& x, Tensor& y) {
-    noise_rng_.reseed(kNoiseSeed);  // the same dropout mask and noise in every pass
+    // The same Context key in every pass: the same dropout mask and noise.
     layer.forward(x, y, ctx_);
   }
 
@@ -345,8 +345,9 @@ class LayerProbe {
 
   LayerConfig config_;
   GradCheckOptions opt_;
-  Rng data_rng_, noise_rng_;
-  Context ctx_{true, &noise_rng_};
+  Rng data_rng_;
+  Scratch scratch_;
+  Context ctx_{true, &scratch_, kNoiseSeed};
   std::unique_ptr<Layer> layer_, twin_;
   std::vector<Param*> params_;
   bool batch_norm_ = false, relu_ = false, smooth_ = false, piecewise_linear_ = true;

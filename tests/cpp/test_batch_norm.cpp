@@ -145,7 +145,8 @@ void gradient_check(const Shape& batch_shape, bool training, bool center, bool s
     for (float& e : v) e = rng.uniform(-1.f, 1.f);
     return v;
   }();
-  Context ctx{training, &rng};
+  Scratch scratch;
+  Context ctx{training, &scratch};
   layer->forward(x, y, ctx);
   Tensor dy = tensor(batch_shape, w);
   layer->backward(x, y, dy, &dx, ctx);
@@ -206,7 +207,8 @@ TEST_CASE("batch norm statistics match a hand computation on a 2x1x2x2 batch") {
   param(*l, "beta").w[1] = -1.f;
   Tensor x = tensor({2, 1, 2, 2}, {1, 0, 2, 0, 3, 2, 4, 2}), y;
   Rng rng(3);
-  Context train{true, &rng};
+  Scratch scratch;
+  Context train{true, &scratch};
   l->forward(x, y, train);
   // gamma * (x - mean) / sqrt(var + 0.001) + beta, worked out in double.
   const double expected[] = {-2.1822089039291006, -1.999500374687773,   -0.3940696346430336,
@@ -222,7 +224,7 @@ TEST_CASE("batch norm statistics match a hand computation on a 2x1x2x2 batch") {
   CHECK(param(*l, "moving_variance").w[1] == doctest::Approx(1.0).epsilon(1e-6));
 
   // Inference uses the moving statistics and leaves them alone.
-  Context infer{false, &rng};
+  Context infer{false, &scratch};
   l->forward(x, y, infer);
   const double inferred[] = {1.980872194397731,   -1.0999500374687774, 3.955368453594706, -1.0999500374687774,
                              5.92986471279168,    0.899050711906769,   7.904360971988655, 0.899050711906769};
@@ -240,7 +242,8 @@ TEST_CASE("batch norm after a dense layer normalises each unit over the batch") 
   auto l = make_bn({3}, bn_config(0.f));
   Rng rng(5);
   Tensor x = random_tensor({6, 3}, rng, -4.f, 9.f), y;
-  Context ctx{true, &rng};
+  Scratch scratch;
+  Context ctx{true, &scratch};
   l->forward(x, y, ctx);
   for (int j = 0; j < 3; ++j) {
     double s = 0, s2 = 0;
@@ -279,7 +282,8 @@ TEST_CASE("a frozen batch norm layer runs in inference mode while training (Kera
   for (Param* p : l->params()) before.insert(before.end(), p->w.data(), p->w.data() + 3);
   Tensor x = random_tensor({4, 2, 2, 3}, rng, -1.f, 1.f), y_frozen, y_infer, dx_frozen, dx_infer;
   Tensor dy = random_tensor({4, 2, 2, 3}, rng, -1.f, 1.f);
-  Context train{true, &rng}, infer{false, &rng};
+  Scratch scratch;
+  Context train{true, &scratch}, infer{false, &scratch};
 
   l->forward(x, y_infer, infer);
   l->backward(x, y_infer, dy, &dx_infer, infer);

@@ -34,8 +34,8 @@ struct Built {
     REQUIRE(in.size() == x.size());
     for (size_t i = 0; i < x.size(); ++i) in[i] = x[i];
     Tensor y;
-    Rng rng(1);
-    Context ctx{training, &rng};
+    Scratch scratch;
+    Context ctx{training, &scratch, 1};
     layer->forward(in, y, ctx);
     return y;
   }

@@ -126,7 +126,8 @@ TEST_CASE("conv2d across several im2col chunks matches a direct convolution, for
   Tensor x({n, h, w, c}), y, dy({n, h, w, oc}), dx;
   fill_uniform(rng, x);
   fill_uniform(rng, dy);
-  Context ctx;
+  Scratch scratch;
+  Context ctx{false, &scratch};
   layer->forward(x, y, ctx);
   layer->backward(x, y, dy, &dx, ctx);
   REQUIRE(y.shape() == Shape{n, h, w, oc});

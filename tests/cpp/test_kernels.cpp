@@ -125,18 +125,18 @@ TEST_CASE("pooling kernels: the twin is bit-identical, argmax included, ties too
     for (size_t i = 0; i < in; i += 3) x.v[i] = float(int(x.v[i] * 2));  // many exact ties
     Buf y1(out), y2(out);
     std::vector<int32_t> a1(out + kGuard, -1), a2(out + kGuard, -1);
-    portable::max_pool_forward(g, x.p(), y1.p(), a1.data());
-    twin::max_pool_forward(g, x.p(), y2.p(), a2.data());
+    portable::max_pool_forward(g, x.p(), y1.p(), a1.data(), kernels::all(1));
+    twin::max_pool_forward(g, x.p(), y2.p(), a2.data(), kernels::all(1));
     check_same(y1, y2, "max_pool_forward y");
     CHECK(a1 == a2);
     Buf y3(out), y4(out);  // without argmax (inference): the same y
-    portable::max_pool_forward(g, x.p(), y3.p(), nullptr);
-    twin::max_pool_forward(g, x.p(), y4.p(), nullptr);
+    portable::max_pool_forward(g, x.p(), y3.p(), nullptr, kernels::all(1));
+    twin::max_pool_forward(g, x.p(), y4.p(), nullptr, kernels::all(1));
     check_same(y1, y3, "max_pool_forward y without argmax");
     check_same(y1, y4, "max_pool_forward y without argmax (twin)");
     for (kernels::PoolMode mode : {kernels::PoolMode::Average, kernels::PoolMode::Sum}) {
-      portable::avg_pool_forward(g, mode, x.p(), y1.p());
-      twin::avg_pool_forward(g, mode, x.p(), y2.p());
+      portable::avg_pool_forward(g, mode, x.p(), y1.p(), kernels::all(1));
+      twin::avg_pool_forward(g, mode, x.p(), y2.p(), kernels::all(1));
       check_same(y1, y2, mode == kernels::PoolMode::Sum ? "sum pool" : "average pool");
     }
   };

@@ -59,8 +59,8 @@ void check_gemm_nn(Rng& rng, size_t m, size_t n, size_t k, size_t pad, bool with
   Buf c2 = c1;
   Work w1(kernels::gemm_nn_workspace_floats(n, k)), w2(kernels::gemm_nn_workspace_floats(n, k));
   const float* bp = with_bias ? bias.data() : nullptr;
-  portable::gemm_nn(m, n, k, a.data(), lda, b.data(), ldb, bp, relu, acc, c1.p(), ldc, w1.p());
-  twin::gemm_nn(m, n, k, a.data(), lda, b.data(), ldb, bp, relu, acc, c2.p(), ldc, w2.p());
+  portable::gemm_nn(kernels::all(m), n, k, a.data(), lda, b.data(), ldb, bp, relu, acc, c1.p(), ldc, w1.p());
+  twin::gemm_nn(kernels::all(m), n, k, a.data(), lda, b.data(), ldb, bp, relu, acc, c2.p(), ldc, w2.p());
   check_same(c1, c2, "gemm_nn");
   CHECK(w1.guard_intact());
   CHECK(w2.guard_intact());
@@ -78,8 +78,8 @@ void check_gemm_tn(Rng& rng, size_t m, size_t n, size_t k, size_t pad, bool acc)
   for (size_t i = 0; i < m; ++i) fill_uniform(rng, c1.p() + i * ldc, n);
   const Buf c0 = c1;
   Buf c2 = c1;
-  portable::gemm_tn(m, n, k, a.data(), lda, b.data(), ldb, acc, c1.p(), ldc);
-  twin::gemm_tn(m, n, k, a.data(), lda, b.data(), ldb, acc, c2.p(), ldc);
+  portable::gemm_tn(kernels::all(m), n, k, a.data(), lda, b.data(), ldb, acc, c1.p(), ldc);
+  twin::gemm_tn(kernels::all(m), n, k, a.data(), lda, b.data(), ldb, acc, c2.p(), ldc);
   check_same(c1, c2, "gemm_tn");
   check_against_reference(m, n, k, a.data(), lda, 0, b.data(), ldb, nullptr, false, acc ? c0.v.data() : nullptr,
                           c2.v.data(), ldc);
@@ -137,32 +137,32 @@ void check_conv(Rng& rng, const kernels::ConvGeometry& g, size_t n, size_t oc) {
       Buf y1(n * pixels * oc), y2(n * pixels * oc), y3(n * pixels * oc);
       Work w1(ws), w2(ws);
       const float* bp = bias ? b.v.data() : nullptr;
-      portable::conv2d_forward(g, n, oc, x.v.data(), w.v.data(), bp, relu, y1.p(), w1.p());
-      twin::conv2d_forward(g, n, oc, x.v.data(), w.v.data(), bp, relu, y2.p(), w2.p());
+      portable::conv2d_forward(g, oc, x.v.data(), w.v.data(), bp, relu, y1.p(), kernels::all(n), w1.p());
+      twin::conv2d_forward(g, oc, x.v.data(), w.v.data(), bp, relu, y2.p(), kernels::all(n), w2.p());
       check_same(y1, y2, relu ? "conv2d_forward relu" : "conv2d_forward");
       CHECK(w2.guard_intact());
-      portable::gemm_nn(n * pixels, oc, patch, col.data(), patch, w.v.data(), oc, bp, relu, false, y3.p(), oc, gw.p());
+      portable::gemm_nn(kernels::all(n * pixels), oc, patch, col.data(), patch, w.v.data(), oc, bp, relu, false, y3.p(), oc, gw.p());
       check_same(y1, y3, "conv2d_forward vs im2col + gemm_nn");
     }
 
   Buf dw1(patch * oc), dw2(patch * oc), dw3(patch * oc);
   Work w1(ws), w2(ws);
-  portable::conv2d_backward_filter(g, n, oc, x.v.data(), dz.v.data(), dw1.p(), w1.p());
-  twin::conv2d_backward_filter(g, n, oc, x.v.data(), dz.v.data(), dw2.p(), w2.p());
+  portable::conv2d_backward_filter(g, n, oc, x.v.data(), dz.v.data(), dw1.p(), kernels::all(oc), w1.p());
+  twin::conv2d_backward_filter(g, n, oc, x.v.data(), dz.v.data(), dw2.p(), kernels::all(oc), w2.p());
   check_same(dw1, dw2, "conv2d_backward_filter");
   CHECK(w2.guard_intact());
-  portable::gemm_tn(patch, oc, n * pixels, col.data(), patch, dz.v.data(), oc, false, dw3.p(), oc);
+  portable::gemm_tn(kernels::all(patch), oc, n * pixels, col.data(), patch, dz.v.data(), oc, false, dw3.p(), oc);
   check_same(dw1, dw3, "conv2d_backward_filter vs im2col + gemm_tn");
 
   Buf dx1(n * in), dx2(n * in), dx3(n * in), dcol(pixels * patch), wt(oc * patch);
-  portable::conv2d_backward_input(g, n, oc, dz.v.data(), w.v.data(), dx1.p(), w1.p());
-  twin::conv2d_backward_input(g, n, oc, dz.v.data(), w.v.data(), dx2.p(), w2.p());
+  portable::conv2d_backward_input(g, oc, dz.v.data(), w.v.data(), dx1.p(), kernels::all(n), w1.p());
+  twin::conv2d_backward_input(g, oc, dz.v.data(), w.v.data(), dx2.p(), kernels::all(n), w2.p());
   check_same(dx1, dx2, "conv2d_backward_input");
   CHECK(w2.guard_intact());
   portable::transpose(patch, oc, w.v.data(), oc, wt.p(), patch);
   std::fill(dx3.v.begin(), dx3.v.begin() + n * in, 0.f);
   for (size_t i = 0; i < n; ++i) {
-    portable::gemm_nn(pixels, patch, oc, dz.v.data() + i * pixels * oc, oc, wt.p(), patch, nullptr, false, false,
+    portable::gemm_nn(kernels::all(pixels), patch, oc, dz.v.data() + i * pixels * oc, oc, wt.p(), patch, nullptr, false, false,
                       dcol.p(), patch, gw.p());
     Buf d1 = dx3, d2 = dx3;
     portable::col2im(g, dcol.p(), d1.p() + i * in);

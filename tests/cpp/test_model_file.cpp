@@ -31,12 +31,13 @@ LayerConfig make(const std::string& type, const std::string& name = "") {
   c.name = name;
   return c;
 }
-// Every weight set to a distinct value from the model's Rng (BatchNorm variances positive), so a
-// round trip that swapped, dropped or zeroed anything shows.
+// Every weight set to a distinct value drawn from a generator seeded by the model's seed (BatchNorm
+// variances positive), so a round trip that swapped, dropped or zeroed anything shows.
 void scramble(Model& m) {
+  Rng rng(m.seed());
   for (auto [layer, p] : m.weights())
     for (size_t k = 0; k < p->w.size(); ++k)
-      p->w[k] = p->name == "moving_variance" ? m.rng().uniform(0.5f, 1.5f) : m.rng().uniform(-1.f, 1.f);
+      p->w[k] = p->name == "moving_variance" ? rng.uniform(0.5f, 1.5f) : rng.uniform(-1.f, 1.f);
 }
 
 // input [4,4,1] conv2d -> flatten -> dense: small enough to mutate exhaustively.

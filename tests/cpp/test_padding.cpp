@@ -51,7 +51,8 @@ TEST_CASE("zero padding: backward drops the frame's gradient; channels stay inte
   Tensor x({1, 1, 2, 2}), dy({1, 3, 4, 2}), dx;
   for (size_t i = 0; i < dy.size(); ++i) dy[i] = float(i);
   Tensor y;
-  Context ctx;
+  Scratch scratch;
+  Context ctx{false, &scratch};
   pad.forward(x, y, ctx);
   pad.backward(x, y, dy, &dx, ctx);
   // The inner pixels of the padded [3,4,2] gradient: row 1, columns 1 and 2, both channels.

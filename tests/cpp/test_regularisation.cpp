@@ -33,8 +33,8 @@ Tensor run_layer(const LayerConfig& config, const std::vector<float>& x, bool tr
   Tensor in(with_batch(1, {int(x.size())}));
   std::memcpy(in.data(), x.data(), x.size() * sizeof(float));
   Tensor y;
-  Rng rng(seed);
-  Context ctx{training, &rng};
+  Scratch scratch;
+  Context ctx{training, &scratch, seed};
   layer->forward(in, y, ctx);
   return y;
 }

@@ -91,7 +91,7 @@ TEST_CASE("the same seed gives bit-identical weights; another seed different one
   fit.batch_size = 10;  // a short last batch too
   auto train = [&](uint64_t seed) {
     Model m({8, 8, 1}, seed);
-    add_small_cnn(m, 0.25f);  // dropout draws from the model's Rng as well
+    add_small_cnn(m, 0.25f);  // dropout draws from the model's Noise stream as well
     m.compile("sparse_categorical_crossentropy", adam);
     m.fit(data.x.data(), data.t.data(), RandomData::kN, fit);
     return all_weights(m);

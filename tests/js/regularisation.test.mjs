@@ -303,6 +303,24 @@ test('fit with augment: only the inputs change, never the labels; the same seed 
 
 // --- the augmentation preview ---
 
+const MASK64 = (1n << 64n) - 1n;
+
+/** SplitMix64's finaliser (core/rng.h mix64) in BigInt arithmetic. */
+function mix64(z) {
+  z = (z + 0x9e3779b97f4a7c15n) & MASK64;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return z ^ (z >> 31n);
+}
+
+/** core/rng.h stream_seed(seed, stream, step, node, sample). */
+function streamSeed(seed, ...keys) {
+  let h = mix64(BigInt(seed));
+  for (const key of keys) h = mix64(h ^ BigInt(key));
+  return h;
+}
+const AUGMENT_STREAM = 3;
+
 /** The core's Rng (PCG32, core/rng.h) in BigInt arithmetic: the stream of next_u32() for a seed. */
 function pcg32(seed) {
   const mask = (1n << 64n) - 1n;
@@ -329,9 +347,9 @@ test('data.augment with flipHorizontal only flips exactly the images its seed dr
   for (const seed of [0, 7, 12345]) {
     const out = cnn.data.augment(x, { flipHorizontal: true }, { seed });
     assert.deepEqual(out.shape, [n, 28, 28, 1]);
-    // With only flips on, each image draws one rng.below(2): the top bit of the next 32-bit output.
-    const next = pcg32(seed);
-    const expect = Array.from({ length: n }, () => next() >>> 31 === 1);
+    // With only flips on, image i draws one rng.below(2) from its own Augment stream, keyed by
+    // (seed, step 0, sample i): the top bit of that stream's first 32-bit output.
+    const expect = Array.from({ length: n }, (_, i) => pcg32(streamSeed(seed, AUGMENT_STREAM, 0, 0, i))() >>> 31 === 1);
     const got = [];
     for (let i = 0; i < n; i++) {
       const o = out.data.subarray(i * per, (i + 1) * per);

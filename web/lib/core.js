@@ -3,8 +3,9 @@
 // The Emscripten module never fetches its own .wasm: we compile it here and hand it over, so the
 // same file works in Node (read with node:fs), browsers, workers and bundlers. The .wasm is found
 // with the one expression bundlers recognise and rewrite, new URL('./wasmcnn_core.wasm',
-// import.meta.url); ready({ wasmUrl }) overrides it. `call` turns the core's stored error message
-// into a JavaScript Error; `Staging` owns the wasm buffers that batches are copied into.
+// import.meta.url); ready({ wasmUrl }) overrides it. `call` throws the Error a core call returns
+// in place of its result (the core keeps no error state); `Staging` owns the wasm buffers that
+// batches are copied into.
 import createWasmcnnCore from './wasmcnn_core.mjs';
 import { isNode, nodeBuiltins, userUrl } from './env.js';
 
@@ -89,7 +90,7 @@ export function ready(options = {}) {
     userLocations.wasm = wasm;
   }
   // Once loaded, the core stays: a second instance would orphan every model made with the first
-  // (their calls would go to one instance and their errors and staging buffers to the other).
+  // (their calls would go to one instance and their staging buffers to the other).
   if (core) return Promise.resolve(core);
   if (corePromise && !wasm) return corePromise;
   corePromise = (async () => {
@@ -125,12 +126,13 @@ export function getCore() {
   throw new Error('wasmcnn: the WebAssembly core is not loaded yet; await cnn.ready() first');
 }
 
-/** Runs fn(core) and throws the core's error, if it set one, as an Error. */
+/**
+ * Runs fn(core) and returns its result. A core call that fails returns an Error (built by the
+ * core, with its message) instead of a result: that Error is thrown here.
+ */
 export function call(fn) {
-  const c = getCore();
-  const result = fn(c);
-  const error = c.takeError();
-  if (error) throw new Error(error);
+  const result = fn(getCore());
+  if (result instanceof Error) throw result;
   return result;
 }
 

@@ -49,7 +49,7 @@ export class LayerView {
     return applyLayerView(this, xs, spec, () => ({ model, index }), `layer '${this.name}'.apply`);
   }
   get outputShape() {
-    return [null, ...this.#h.layerOutputShape(this.index)];
+    return [null, ...call(() => this.#h.layerOutputShape(this.index))];
   }
   get trainable() {
     return this.#spec.config.trainable ?? true;
