@@ -57,26 +57,27 @@ class Conv2DTranspose final : public Layer {
     if (config_.use_bias) initialize(config_.bias_initializer, who(), taps * config_.filters, taps * ic_, rng, bias_.w);
   }
 
-  void forward(const Tensor& x, Tensor& y, Context&) override {
+  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
     const int n = x.dim(0);
     Tensor& z = act_.z_target(y, {n, geo_.h, geo_.w, config_.filters});
-    reserve_work();
-    kernels::conv2d_backward_input(geo_, size_t(n), size_t(ic_), x.data(), kernel_.w.data(), z.data(), work_.data());
+    kernels::conv2d_backward_input(geo_, size_t(ic_), x.data(), kernel_.w.data(), z.data(), kernels::all(size_t(n)),
+                                   work(ctx));
     if (config_.use_bias) kernels::bias_add(z.size() / size_t(config_.filters), size_t(config_.filters), bias_.w.data(), z.data());
     if (act_.fuse_relu()) kernels::relu_forward(z.size(), z.data(), z.data());
     act_.finish(y);
   }
 
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context& ctx) override {
     const int n = x.dim(0);
     const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(config_.filters),
-                                     config_.use_bias ? bias_.dw.data() : nullptr);
-    reserve_work();
-    kernels::conv2d_backward_filter(geo_, size_t(n), size_t(ic_), dz.data(), x.data(), kernel_.dw.data(), work_.data());
+                                     config_.use_bias ? bias_.dw.data() : nullptr, *ctx.scratch);
+    float* scratch = work(ctx);
+    kernels::conv2d_backward_filter(geo_, size_t(n), size_t(ic_), dz.data(), x.data(), kernel_.dw.data(),
+                                    kernels::all(size_t(ic_)), scratch);
     if (dx) {
       dx->resize(x.shape());
-      kernels::conv2d_forward(geo_, size_t(n), size_t(ic_), dz.data(), kernel_.w.data(), nullptr, false, dx->data(),
-                              work_.data());
+      kernels::conv2d_forward(geo_, size_t(ic_), dz.data(), kernel_.w.data(), nullptr, false, dx->data(),
+                              kernels::all(size_t(n)), scratch);
     }
   }
 
@@ -87,16 +88,12 @@ class Conv2DTranspose final : public Layer {
   const Tensor* logits(const Tensor&) const override { return act_.logits(); }
 
  private:
-  void reserve_work() {
-    const size_t work = kernels::conv2d_workspace_floats(geo_, size_t(ic_));
-    if (work_.size() < work) work_.resize({int(work)});
-  }
+  float* work(Context& ctx) const { return ctx.scratch->floats(kernels::conv2d_workspace_floats(geo_, size_t(ic_))); }
 
   BiasActivation act_;
   kernels::ConvGeometry geo_{};  // of the Conv2D from this layer's output to its input
   int ic_ = 0;
   Param kernel_, bias_;
-  Tensor work_;
 };
 
 }  // namespace

@@ -22,10 +22,6 @@ namespace wasmcnn {
 
 namespace {
 
-void grow(Tensor& t, size_t floats) {
-  if (t.size() < floats) t.resize({int(floats)});
-}
-
 class DepthwiseConv2D final : public Layer {
  public:
   // separable: followed by a pointwise convolution to config.filters channels.
@@ -74,50 +70,50 @@ class DepthwiseConv2D final : public Layer {
     if (c.use_bias) initialize(c.bias_initializer, who(), taps * geo_.c, taps * c.depth_multiplier, rng, bias_.w);
   }
 
-  void forward(const Tensor& x, Tensor& y, Context&) override {
+  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
     const int n = x.dim(0);
     Tensor& z = act_.z_target(y, {n, geo_.oh, geo_.ow, out_c_});
     const float* b = config_.use_bias ? bias_.w.data() : nullptr;
     if (separable_) {
-      depthwise(x, mid_);
+      depthwise(x, mid_, ctx);
       const size_t pixels = size_t(n) * geo_.out_pixels();
-      grow(work_, kernels::gemm_nn_workspace_floats(size_t(out_c_), size_t(mid_c_)));
-      kernels::gemm_nn(pixels, size_t(out_c_), size_t(mid_c_), mid_.data(), size_t(mid_c_), pointwise_.w.data(),
-                       size_t(out_c_), b, act_.fuse_relu(), false, z.data(), size_t(out_c_), work_.data());
+      float* work = ctx.scratch->floats(kernels::gemm_nn_workspace_floats(size_t(out_c_), size_t(mid_c_)));
+      kernels::gemm_nn(kernels::all(pixels), size_t(out_c_), size_t(mid_c_), mid_.data(), size_t(mid_c_), pointwise_.w.data(),
+                       size_t(out_c_), b, act_.fuse_relu(), false, z.data(), size_t(out_c_), work);
     } else {
-      grow(work_, kernels::depthwise_workspace_floats(geo_, config_.depth_multiplier));
+      float* work = ctx.scratch->floats(kernels::depthwise_workspace_floats(geo_, config_.depth_multiplier));
       kernels::depthwise_forward(geo_, config_.depth_multiplier, 0, size_t(n), 0, geo_.oh, x.data(),
-                                 depthwise_.w.data(), b, z.data(), work_.data());
+                                 depthwise_.w.data(), b, z.data(), work);
       if (act_.fuse_relu()) kernels::relu_forward(z.size(), z.data(), z.data());
     }
     act_.finish(y);
   }
 
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context&) override {
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context& ctx) override {
     const int n = x.dim(0), dm = config_.depth_multiplier;
     const Tensor& dz = act_.backward(y, dy, grad_is_logits_, size_t(out_c_),
-                                     config_.use_bias ? bias_.dw.data() : nullptr);
+                                     config_.use_bias ? bias_.dw.data() : nullptr, *ctx.scratch);
     const Tensor* dmid = &dz;
     if (separable_) {
       // The depthwise output again (forward may since have run on another batch), then
       // dw_p = mid^T dz and dmid = dz w_p^T.
-      depthwise(x, mid_);
+      depthwise(x, mid_, ctx);
       const size_t pixels = size_t(n) * geo_.out_pixels();
-      kernels::gemm_tn(size_t(mid_c_), size_t(out_c_), pixels, mid_.data(), size_t(mid_c_), dz.data(),
+      kernels::gemm_tn(kernels::all(size_t(mid_c_)), size_t(out_c_), pixels, mid_.data(), size_t(mid_c_), dz.data(),
                        size_t(out_c_), false, pointwise_.dw.data(), size_t(out_c_));
       dmid_.resize(mid_.shape());
-      grow(work_, kernels::gemm_workspace_floats(pixels, size_t(mid_c_), size_t(out_c_)));
+      float* work = ctx.scratch->floats(kernels::gemm_workspace_floats(pixels, size_t(mid_c_), size_t(out_c_)));
       kernels::gemm(false, true, pixels, size_t(mid_c_), size_t(out_c_), dz.data(), size_t(out_c_),
-                    pointwise_.w.data(), size_t(out_c_), false, dmid_.data(), size_t(mid_c_), work_.data());
+                    pointwise_.w.data(), size_t(out_c_), false, dmid_.data(), size_t(mid_c_), work);
       dmid = &dmid_;
     }
-    grow(work_, kernels::depthwise_workspace_floats(geo_, dm));
+    float* work = ctx.scratch->floats(kernels::depthwise_workspace_floats(geo_, dm));
     kernels::depthwise_backward_filter(geo_, dm, 0, size_t(n), x.data(), dmid->data(), depthwise_.dw.data(), nullptr,
-                                       work_.data());
+                                       work);
     if (dx) {
       dx->resize(x.shape());
       kernels::depthwise_backward_input(geo_, dm, 0, size_t(n), dmid->data(), depthwise_.w.data(), dx->data(),
-                                        work_.data());
+                                        work);
     }
   }
 
@@ -131,12 +127,12 @@ class DepthwiseConv2D final : public Layer {
 
  private:
   // The depthwise step alone (no bias), into `out`.
-  void depthwise(const Tensor& x, Tensor& out) {
+  void depthwise(const Tensor& x, Tensor& out, Context& ctx) {
     const int n = x.dim(0);
     out.resize({n, geo_.oh, geo_.ow, mid_c_});
-    grow(work_, kernels::depthwise_workspace_floats(geo_, config_.depth_multiplier));
+    float* work = ctx.scratch->floats(kernels::depthwise_workspace_floats(geo_, config_.depth_multiplier));
     kernels::depthwise_forward(geo_, config_.depth_multiplier, 0, size_t(n), 0, geo_.oh, x.data(),
-                               depthwise_.w.data(), nullptr, out.data(), work_.data());
+                               depthwise_.w.data(), nullptr, out.data(), work);
   }
 
   bool separable_;
@@ -144,7 +140,7 @@ class DepthwiseConv2D final : public Layer {
   kernels::WindowGeometry geo_{};
   int mid_c_ = 0, out_c_ = 0;
   Param depthwise_, pointwise_, bias_;
-  Tensor mid_, dmid_, work_;
+  Tensor mid_, dmid_;  // the depthwise output of a separable layer and its gradient
 };
 
 // kernelSize, [filters,] depthMultiplier, strides, padding, dilationRate, then the weighted rows

@@ -25,7 +25,8 @@ std::vector<float> run(const LayerConfig& c, const Shape& in, const std::vector<
   layer->build(in);
   Rng rng(seed);
   layer->init(rng);
-  Context ctx{training, &rng};
+  Scratch scratch;
+  Context ctx{training, &scratch, seed};
   Tensor tx(with_batch(int(x.size() / shape_size(in)), in)), ty;
   std::copy(x.begin(), x.end(), tx.data());
   layer->forward(tx, ty, ctx);
