@@ -244,9 +244,9 @@ if (lenetRows) {
     missing: (r) => cannot(r) ?? `n/a (${r.memory?.detail ?? '?'})`, extra: (r) => [r.memory?.during, r.memory?.detail].filter(Boolean).join('; '),
   });
 }
-if (modern) printModern(modern, peak, { printRow, fmtNum });
+const modernStarred = modern ? printModern(modern, peak, { printRow, fmtNum }) : false;
 
-const contended = results.some((r) => [r.train?.imagesPerSecond, r.latencyMs, r.batchImagesPerSecond].some((f) => f && f.cpu < 0.9));
+const contended = modernStarred || results.some((r) => [r.train?.imagesPerSecond, r.latencyMs, r.batchImagesPerSecond].some((f) => f && f.cpu < 0.9));
 console.log(`\n${contended ? '* in some repetition this process had under 90% of CPU 0 (the share shown is the smallest): another process\n' +
   '  competed and the figure is worse than this machine can do. "per CPU-s" rescales each repetition to the CPU time it\n' +
   '  got: an estimate of the uncontended figure, not a measurement.\n' : ''}` +

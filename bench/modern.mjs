@@ -232,8 +232,9 @@ export async function runModern(cfg, log) {
   return rows;
 }
 
-/** Rows 6-9: one small table per figure, with the ratio wasmcnn / peer as in rows 1-5. */
+/** Rows 6-9: one small table per figure, with the ratio wasmcnn / peer as in rows 1-5. Returns whether a figure is starred (CPU share under 90%). */
 export function printModern(rows, peak, { printRow, fmtNum }) {
+  let starred = false;
   const gflops = (s, flop) => s && { median: (s.median * flop) / 1e9, min: (s.min * flop) / 1e9, max: (s.max * flop) / 1e9 };
   const gflopsCpu = (s, flop) => s && { cpu: s.cpu, perCpu: gflops(s.perCpu, flop) };
   const ofPeak = (s, flop) => {
@@ -243,6 +244,7 @@ export function printModern(rows, peak, { printRow, fmtNum }) {
   };
   const table = (pairs, o) => {
     const results = pairs.map(([name, v]) => ({ name, v }));
+    starred ||= results.some((r) => r.v && r.v.cpu < 0.9);
     printRow(results, results[0], { ...o, get: (r) => r.v, cpu: (r) => r.v, extra: o.extra && ((r) => o.extra(r.v)) });
   };
   const failed = (row) => {
@@ -285,4 +287,5 @@ export function printModern(rows, peak, { printRow, fmtNum }) {
         extra: (x) => `${fmtNum((x.median * mt.flops.train) / 1e9, 2)} GFLOP/s; ${x.reps} x ${x.count} images` });
     }
   }
+  return starred;
 }
