@@ -12,15 +12,17 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { FLOP, fmtDuration, gc, measurePeer, stats, timed, withCpu } from './measure.mjs';
 import { IMAGE } from './peers/common.mjs';
+import { printModern, runModern } from './modern.mjs';
 import { loadPeak } from './peak/peak.mjs';
 import { fmtBytes, fmtNum, printRow } from './report.mjs';
 
 const PEERS = ['wasmcnn', 'tfjs', 'tfjs_wasm', 'ort', 'convnetjs']; // wasmcnn first: the others run its weights
+const ROWS = ['lenet', 'modern']; // rows 1-5 (LeNet against every peer), rows 6-9 (issue #14's models against TF.js)
 
 // ---------------------------------------------------------------- options, pinning, environment
 
 function parseArgs(argv) {
-  const o = { quick: false, json: null, reps: null, only: null, budget: true };
+  const o = { quick: false, json: null, reps: null, only: null, budget: true, rows: ROWS };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -33,12 +35,15 @@ function parseArgs(argv) {
     else if (a.startsWith('--json')) o.json = value();
     else if (a.startsWith('--reps')) o.reps = Number(value());
     else if (a.startsWith('--only')) o.only = value().split(',');
+    else if (a.startsWith('--rows')) o.rows = value().split(',');
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/bench.mjs [--quick] [--json out.json] [--reps N] [--no-budget] [--only wasmcnn,tfjs,tfjs_wasm,ort,convnetjs]');
+      console.log('usage: node bench/bench.mjs [--quick] [--json out.json] [--reps N] [--no-budget] [--only wasmcnn,tfjs,tfjs_wasm,ort,convnetjs] [--rows lenet,modern]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument '${a}' (try --help)`);
   }
   if (o.reps !== null && !(Number.isInteger(o.reps) && o.reps > 0)) throw new Error('bench: --reps must be a positive integer');
+  const badRows = o.rows.filter((r) => !ROWS.includes(r));
+  if (badRows.length) throw new Error(`bench: unknown rows ${badRows.join(', ')} (known: ${ROWS.join(', ')})`);
   if (o.only) {
     const bad = o.only.filter((p) => !PEERS.includes(p));
     if (bad.length) throw new Error(`bench: unknown peer ${bad.join(', ')} (known: ${PEERS.join(', ')})`);
@@ -134,7 +139,8 @@ try {
 
 const results = [];
 let reference = null;
-for (const id of PEERS.filter((p) => !opts.only || opts.only.includes(p))) {
+const lenetRows = opts.rows.includes('lenet');
+for (const id of lenetRows ? PEERS.filter((p) => !opts.only || opts.only.includes(p)) : []) {
   log(`${id} ...`);
   const peer = await import(`./peers/${id}.mjs`);
   try {
@@ -151,6 +157,15 @@ for (const id of PEERS.filter((p) => !opts.only || opts.only.includes(p))) {
   }
   gc();
 }
+host.loadAverageAfterLenet = os.loadavg()[0];
+let modern = null;
+if (opts.rows.includes('modern')) {
+  const cfgModern = cfg.quick
+    ? { reps: cfg.reps, warmupCalls: 2, rowSeconds: 4, trainSeconds: 3, trainImagesMax: 256 }
+    : { reps: cfg.reps, warmupCalls: 5, rowSeconds: 30, trainSeconds: 20, trainImagesMax: 2048 };
+  if (!opts.budget) Object.assign(cfgModern, { rowSeconds: 120, trainSeconds: 60 });
+  modern = await runModern(cfgModern, log);
+}
 const seconds = (performance.now() - started) / 1e3;
 host.loadAverageAtEnd = os.loadavg()[0];
 
@@ -163,72 +178,75 @@ const why = Object.fromEntries(await Promise.all(PEERS.map(async (id) => {
   return [p.name, p.whyNoTraining ?? 'cannot train'];
 })));
 
-console.log('Peers');
-for (const r of results) {
-  const check = r.check ? ` — with wasmcnn's weights: max |Δp| ${r.check.maxAbsDiff.toExponential(1)}, same class ${r.check.sameArgMax}/${r.check.of}` : '';
-  console.log(`  ${r.name.padEnd(17)} ${r.error ? `FAILED: ${r.error}` : `${r.version}, ${r.detail}${check}`}`);
+if (lenetRows) {
+  console.log('Peers');
+  for (const r of results) {
+    const check = r.check ? ` — with wasmcnn's weights: max |Δp| ${r.check.maxAbsDiff.toExponential(1)}, same class ${r.check.sameArgMax}/${r.check.of}` : '';
+    console.log(`  ${r.name.padEnd(17)} ${r.error ? `FAILED: ${r.error}` : `${r.version}, ${r.detail}${check}`}`);
+  }
+  console.log('');
+
+  function trainNote(r) {
+    const t = r.train;
+    if (!t) return '';
+    if (!t.plan.full) return `acc n/a: ${t.plan.reps} partial epoch(s) of ${t.plan.count} images (a full one ≈ ${fmtDuration(t.plan.epochSeconds)})`;
+    const acc = `acc ${(100 * t.accuracy.median).toFixed(2)}%`;
+    return t.plan.reps < cfg.reps ? `${acc} (${t.plan.reps} epoch(s): time budget)` : acc;
+  }
+  console.log(`1. Training: images/s over one epoch of ${fmtNum(cfg.trainImages)} images (higher is better), and test accuracy after that epoch`);
+  printRow(results, base, {
+    get: (r) => r.train?.imagesPerSecond, higherIsBetter: true, unit: 'images/s',
+    missing: (r) => cannot(r) ?? why[r.name], cpu: (r) => r.train?.imagesPerSecond,
+    extra: trainNote,
+  });
+  console.log(`\n2. Inference latency, one 28x28 image in, 10 probabilities out: median of up to ${cfg.latencyCalls} calls per repetition, after ${cfg.warmupCalls} warm-up calls (lower is better)`);
+  printRow(results, base, {
+    get: (r) => r.latencyMs, higherIsBetter: false, unit: 'ms', digits: 3, missing: cannot, cpu: (r) => r.latencyMs,
+    extra: (r) => (r.latencyMs && r.latencyMs.calls < cfg.latencyCalls ? `${r.latencyMs.calls} calls` : ''),
+  });
+  console.log(`\n3. Inference throughput, batches of 256: up to ${cfg.batches} batches per repetition (higher is better)`);
+  printRow(results, base, {
+    get: (r) => r.batchImagesPerSecond, higherIsBetter: true, unit: 'images/s', missing: cannot, cpu: (r) => r.batchImagesPerSecond,
+    extra: (r) => (r.batchImagesPerSecond && r.batchImagesPerSecond.batches < cfg.batches ? `${r.batchImagesPerSecond.batches} batch(es)` : ''),
+  });
+
+  console.log('\n4. Convolution GFLOP/s: conv FLOPs per image x images/s, i.e. as if the whole step were convolution (a lower bound)');
+  console.log(`   FLOP per image: conv forward ${fmtNum(FLOP.convInfer)}, conv training ${fmtNum(FLOP.convTrain)} (rest of the net: dense forward ${fmtNum(FLOP.dense)})`);
+  if (peak.error) console.log(`   f32x4 peak: n/a (${peak.error})`);
+  else {
+    const p = peak.gflops;
+    console.log(`   f32x4 multiply-add peak (12 accumulators, measured at the start): ${p.median.toFixed(1)} GFLOP/s [${p.min.toFixed(1)}–${p.max.toFixed(1)}]` +
+      (p.cpu < 0.9 ? `*; CPU ${(100 * p.cpu).toFixed(0)}%: ~${p.perCpu.median.toFixed(1)} GFLOP/s per CPU-s` : ''));
+  }
+  const gf = (s, flop) => s && { median: (s.median * flop) / 1e9, min: (s.min * flop) / 1e9, max: (s.max * flop) / 1e9 };
+  const gfCpu = (s, flop) => s && { cpu: s.cpu, perCpu: gf(s.perCpu, flop) };
+  const pct = (s, p) => `${((100 * s.median) / p.median).toFixed(1)}%`;
+  const ofPeak = (s, flop) => {
+    if (!s || peak.error) return '';
+    const raw = `${pct(gf(s, flop), peak.gflops)} of peak`;
+    return s.cpu < 0.9 || peak.gflops.cpu < 0.9 ? `${raw} (~${pct(gf(s.perCpu, flop), peak.gflops.perCpu)} per CPU-s)` : raw;
+  };
+  console.log('   training (row 1)');
+  printRow(results, base, {
+    get: (r) => gf(r.train?.imagesPerSecond, FLOP.convTrain), higherIsBetter: true, unit: 'GFLOP/s', digits: 2,
+    missing: (r) => cannot(r) ?? why[r.name], cpu: (r) => gfCpu(r.train?.imagesPerSecond, FLOP.convTrain),
+    extra: (r) => ofPeak(r.train?.imagesPerSecond, FLOP.convTrain),
+  });
+  console.log('   inference, batches of 256 (row 3)');
+  printRow(results, base, {
+    get: (r) => gf(r.batchImagesPerSecond, FLOP.convInfer), higherIsBetter: true, unit: 'GFLOP/s', digits: 2,
+    missing: cannot, cpu: (r) => gfCpu(r.batchImagesPerSecond, FLOP.convInfer), extra: (r) => ofPeak(r.batchImagesPerSecond, FLOP.convInfer),
+  });
+
+  console.log('\n5. Wasm linear memory: peak while training; after inference for the peers that cannot train');
+  printRow(results, base, {
+    get: (r) => (r.memory?.bytes != null ? { median: r.memory.bytes } : null), higherIsBetter: false, format: fmtBytes, words: ['smaller', 'larger'],
+    missing: (r) => cannot(r) ?? `n/a (${r.memory?.detail ?? '?'})`, extra: (r) => [r.memory?.during, r.memory?.detail].filter(Boolean).join('; '),
+  });
 }
-console.log('');
+const modernStarred = modern ? printModern(modern, peak, { printRow, fmtNum }) : false;
 
-function trainNote(r) {
-  const t = r.train;
-  if (!t) return '';
-  if (!t.plan.full) return `acc n/a: ${t.plan.reps} partial epoch(s) of ${t.plan.count} images (a full one ≈ ${fmtDuration(t.plan.epochSeconds)})`;
-  const acc = `acc ${(100 * t.accuracy.median).toFixed(2)}%`;
-  return t.plan.reps < cfg.reps ? `${acc} (${t.plan.reps} epoch(s): time budget)` : acc;
-}
-console.log(`1. Training: images/s over one epoch of ${fmtNum(cfg.trainImages)} images (higher is better), and test accuracy after that epoch`);
-printRow(results, base, {
-  get: (r) => r.train?.imagesPerSecond, higherIsBetter: true, unit: 'images/s',
-  missing: (r) => cannot(r) ?? why[r.name], cpu: (r) => r.train?.imagesPerSecond,
-  extra: trainNote,
-});
-console.log(`\n2. Inference latency, one 28x28 image in, 10 probabilities out: median of up to ${cfg.latencyCalls} calls per repetition, after ${cfg.warmupCalls} warm-up calls (lower is better)`);
-printRow(results, base, {
-  get: (r) => r.latencyMs, higherIsBetter: false, unit: 'ms', digits: 3, missing: cannot, cpu: (r) => r.latencyMs,
-  extra: (r) => (r.latencyMs && r.latencyMs.calls < cfg.latencyCalls ? `${r.latencyMs.calls} calls` : ''),
-});
-console.log(`\n3. Inference throughput, batches of 256: up to ${cfg.batches} batches per repetition (higher is better)`);
-printRow(results, base, {
-  get: (r) => r.batchImagesPerSecond, higherIsBetter: true, unit: 'images/s', missing: cannot, cpu: (r) => r.batchImagesPerSecond,
-  extra: (r) => (r.batchImagesPerSecond && r.batchImagesPerSecond.batches < cfg.batches ? `${r.batchImagesPerSecond.batches} batch(es)` : ''),
-});
-
-console.log('\n4. Convolution GFLOP/s: conv FLOPs per image x images/s, i.e. as if the whole step were convolution (a lower bound)');
-console.log(`   FLOP per image: conv forward ${fmtNum(FLOP.convInfer)}, conv training ${fmtNum(FLOP.convTrain)} (rest of the net: dense forward ${fmtNum(FLOP.dense)})`);
-if (peak.error) console.log(`   f32x4 peak: n/a (${peak.error})`);
-else {
-  const p = peak.gflops;
-  console.log(`   f32x4 multiply-add peak (12 accumulators, measured at the start): ${p.median.toFixed(1)} GFLOP/s [${p.min.toFixed(1)}–${p.max.toFixed(1)}]` +
-    (p.cpu < 0.9 ? `*; CPU ${(100 * p.cpu).toFixed(0)}%: ~${p.perCpu.median.toFixed(1)} GFLOP/s per CPU-s` : ''));
-}
-const gf = (s, flop) => s && { median: (s.median * flop) / 1e9, min: (s.min * flop) / 1e9, max: (s.max * flop) / 1e9 };
-const gfCpu = (s, flop) => s && { cpu: s.cpu, perCpu: gf(s.perCpu, flop) };
-const pct = (s, p) => `${((100 * s.median) / p.median).toFixed(1)}%`;
-const ofPeak = (s, flop) => {
-  if (!s || peak.error) return '';
-  const raw = `${pct(gf(s, flop), peak.gflops)} of peak`;
-  return s.cpu < 0.9 || peak.gflops.cpu < 0.9 ? `${raw} (~${pct(gf(s.perCpu, flop), peak.gflops.perCpu)} per CPU-s)` : raw;
-};
-console.log('   training (row 1)');
-printRow(results, base, {
-  get: (r) => gf(r.train?.imagesPerSecond, FLOP.convTrain), higherIsBetter: true, unit: 'GFLOP/s', digits: 2,
-  missing: (r) => cannot(r) ?? why[r.name], cpu: (r) => gfCpu(r.train?.imagesPerSecond, FLOP.convTrain),
-  extra: (r) => ofPeak(r.train?.imagesPerSecond, FLOP.convTrain),
-});
-console.log('   inference, batches of 256 (row 3)');
-printRow(results, base, {
-  get: (r) => gf(r.batchImagesPerSecond, FLOP.convInfer), higherIsBetter: true, unit: 'GFLOP/s', digits: 2,
-  missing: cannot, cpu: (r) => gfCpu(r.batchImagesPerSecond, FLOP.convInfer), extra: (r) => ofPeak(r.batchImagesPerSecond, FLOP.convInfer),
-});
-
-console.log('\n5. Wasm linear memory: peak while training; after inference for the peers that cannot train');
-printRow(results, base, {
-  get: (r) => (r.memory?.bytes != null ? { median: r.memory.bytes } : null), higherIsBetter: false, format: fmtBytes, words: ['smaller', 'larger'],
-  missing: (r) => cannot(r) ?? `n/a (${r.memory?.detail ?? '?'})`, extra: (r) => [r.memory?.during, r.memory?.detail].filter(Boolean).join('; '),
-});
-
-const contended = results.some((r) => [r.train?.imagesPerSecond, r.latencyMs, r.batchImagesPerSecond].some((f) => f && f.cpu < 0.9));
+const contended = modernStarred || results.some((r) => [r.train?.imagesPerSecond, r.latencyMs, r.batchImagesPerSecond].some((f) => f && f.cpu < 0.9));
 console.log(`\n${contended ? '* in some repetition this process had under 90% of CPU 0 (the share shown is the smallest): another process\n' +
   '  competed and the figure is worse than this machine can do. "per CPU-s" rescales each repetition to the CPU time it\n' +
   '  got: an estimate of the uncontended figure, not a measurement.\n' : ''}` +
@@ -246,7 +264,7 @@ if (opts.json) {
       ratios[r.name] = { ...q((x) => x), perCpu: q((x) => x.perCpu) };
     }
   }
-  const json = { machine: host, config: cfg, flopPerImage: FLOP, peak, seconds, results, ratios: { meaning: 'wasmcnn / peer', ...ratios } };
+  const json = { machine: host, config: cfg, flopPerImage: FLOP, peak, seconds, results, modern, ratios: { meaning: 'wasmcnn / peer', ...ratios } };
   writeFileSync(opts.json, JSON.stringify(json, null, 2) + '\n');
   console.log(`wrote ${opts.json}`);
 }

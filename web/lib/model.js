@@ -381,10 +381,12 @@ export class Model {
     if (!d || d.length !== x.shape[0] * sampleSize(x.shape)) {
       throw new Error(`${what}: x of shape ${fmt(x.shape)} needs ${x.shape[0] * sampleSize(x.shape)} values, its data has ${d?.length}`);
     }
-    for (let i = 0; i < d.length; i++) {
-      if (!Number.isFinite(d[i])) {
-        const per = sampleSize(x.shape);
-        throw new Error(`${what}: x value ${d[i]} at sample ${Math.floor(i / per)}, element ${i % per} is not finite`);
+    if (!(d instanceof Float32Array && allFinite(d))) {
+      for (let i = 0; i < d.length; i++) {
+        if (!Number.isFinite(d[i])) {
+          const per = sampleSize(x.shape);
+          throw new Error(`${what}: x value ${d[i]} at sample ${Math.floor(i / per)}, element ${i % per} is not finite`);
+        }
       }
     }
     return x.shape[0];
@@ -635,6 +637,30 @@ export function setSaveHandler(fn) {
 
 function fail(message) {
   throw new Error(message);
+}
+
+/**
+ * Whether every value of a Float32Array is finite, without a branch per element: v * 0 is 0 for a
+ * finite v and NaN for NaN and ±Infinity, so the sums stay 0 unless one is not. Four independent sums
+ * keep the adds from waiting on each other (about 3x faster than a Number.isFinite loop); the caller
+ * looks for the culprit only when this says there is one. Only for Float32Array: in a plain array
+ * '3' * 0 and null * 0 are 0 while Number.isFinite rejects them.
+ */
+function allFinite(d) {
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let e = 0;
+  const n = d.length;
+  const n4 = n - (n % 4);
+  for (let i = 0; i < n4; i += 4) {
+    a += d[i] * 0;
+    b += d[i + 1] * 0;
+    c += d[i + 2] * 0;
+    e += d[i + 3] * 0;
+  }
+  for (let i = n4; i < n; i++) a += d[i] * 0;
+  return a + b + c + e === 0;
 }
 
 /** predict()/evaluate() options: { batchSize, verbose } (verbose is accepted, as in Keras, and ignored). */
