@@ -280,7 +280,7 @@ export function printModern(rows, peak, { printRow, fmtNum }) {
   }
   const mt = rows.mobilenetV2Training;
   if (mt) {
-    console.log(`\n${n++}. MobileNetV2-style training (no skip connections, see bench/modern_models.mjs), 32x32x3, batch 32, SGD momentum; ` +
+    console.log(`\n${n++}. MobileNetV2-style training (a functional graph with its skip connections), 32x32x3, batch 32, SGD momentum; ` +
       `TF.js-cpu starts from wasmcnn's initial weights${mt.flops ? `\n   ${flopLine(mt)}` : ''}`);
     if (!failed(mt)) {
       table([['wasmcnn', mt.ours], [mt.peerName, mt.peer]], { higherIsBetter: true, unit: 'images/s', digits: 1,

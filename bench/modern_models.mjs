@@ -1,11 +1,6 @@
-// The models of the issue-#14 rows (bench/modern.mjs), as wasmcnn Sequential specs, and their FLOP
-// counts read off the built model's layer shapes.
-//
-// ReLU(6) stands where Keras' MobileNets put it, but this branch has no relu6 yet: 'relu' takes its
-// place. The cost is the same (one clamp more or less per element); the weights and the FLOPs are not
-// affected. The MobileNetV2-style model has no skip connections (Add): wasmcnn's JavaScript API has
-// no functional API in this branch (the graph core has it, cnn.model() is being built elsewhere). Its
-// inverted residual blocks keep everything else (expand 1x1, depthwise 3x3, linear project 1x1, BN).
+// The models of the issue-#14 rows (bench/modern.mjs), as wasmcnn models, and their FLOP counts
+// read off the built model's layer shapes. ReLU(6) stands where Keras' MobileNets put it; the
+// MobileNetV2-style model is a functional graph with its skip connections (Add).
 
 /** MobileNetV1 as keras.applications builds it (include_top, pooling 'avg' folded into a dense head). */
 export function mobilenetV1(cnn, { alpha = 0.25, size = 128, classes = 1000, seed = 1 } = {}) {
@@ -14,7 +9,7 @@ export function mobilenetV1(cnn, { alpha = 0.25, size = 128, classes = 1000, see
   const layers = [
     L.zeroPadding2d({ padding: [[0, 1], [0, 1]] }),
     L.conv2d({ filters: f(32), kernelSize: 3, strides: 2, useBias: false }),
-    L.batchNormalization(), L.activation({ activation: 'relu' }),
+    L.batchNormalization(), L.reLU({ maxValue: 6 }),
   ];
   // [pointwise filters, depthwise stride] of the 13 depthwise-separable blocks.
   const blocks = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]];
@@ -23,9 +18,9 @@ export function mobilenetV1(cnn, { alpha = 0.25, size = 128, classes = 1000, see
     if (stride === 2) layers.push(L.zeroPadding2d({ padding: [[0, 1], [0, 1]] }));
     layers.push(
       L.depthwiseConv2d({ kernelSize: 3, strides: stride, padding: stride === 2 ? 'valid' : 'same', useBias: false }),
-      L.batchNormalization(), L.activation({ activation: 'relu' }),
+      L.batchNormalization(), L.reLU({ maxValue: 6 }),
       L.conv2d({ filters: f(filters), kernelSize: 1, useBias: false }),
-      L.batchNormalization(), L.activation({ activation: 'relu' }),
+      L.batchNormalization(), L.reLU({ maxValue: 6 }),
     );
   }
   layers.push(L.globalAveragePooling2d(), L.dense({ units: classes, activation: 'softmax' }));
@@ -45,21 +40,24 @@ export function vgg(cnn, { seed = 1 } = {}) {
   });
 }
 
-/** A MobileNetV2-style model at 32x32x3 (CIFAR-sized, so that TF.js-cpu trains a few batches in the budget): stem, five inverted residual blocks (expansion 6), 1x1 to 128, pool, dense 10. */
+/** A MobileNetV2-style model at 32x32x3 (CIFAR-sized, so that TF.js-cpu trains a few batches in the budget): stem, five inverted residual blocks (expansion 6, a skip connection where the shape allows), 1x1 to 128, pool, dense 10. */
 export function mobilenetV2Style(cnn, { seed = 1 } = {}) {
   const L = cnn.layers;
-  const bnRelu = () => [L.batchNormalization(), L.activation({ activation: 'relu' })];
-  const layers = [L.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', useBias: false }), ...bnRelu()];
+  const bnRelu6 = (x) => L.reLU({ maxValue: 6 }).apply(L.batchNormalization().apply(x));
+  const input = cnn.input({ shape: [32, 32, 3] });
+  let x = bnRelu6(L.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(input));
   let c = 16;
   for (const [out, stride] of [[16, 1], [24, 2], [24, 1], [32, 2], [32, 1]]) {
-    layers.push(L.conv2d({ filters: 6 * c, kernelSize: 1, useBias: false }), ...bnRelu());
-    if (stride === 2) layers.push(L.zeroPadding2d({ padding: [[0, 1], [0, 1]] }));
-    layers.push(L.depthwiseConv2d({ kernelSize: 3, strides: stride, padding: stride === 2 ? 'valid' : 'same', useBias: false }), ...bnRelu());
-    layers.push(L.conv2d({ filters: out, kernelSize: 1, useBias: false }), L.batchNormalization());
+    let y = bnRelu6(L.conv2d({ filters: 6 * c, kernelSize: 1, useBias: false }).apply(x));
+    if (stride === 2) y = L.zeroPadding2d({ padding: [[0, 1], [0, 1]] }).apply(y);
+    y = bnRelu6(L.depthwiseConv2d({ kernelSize: 3, strides: stride, padding: stride === 2 ? 'valid' : 'same', useBias: false }).apply(y));
+    y = L.batchNormalization().apply(L.conv2d({ filters: out, kernelSize: 1, useBias: false }).apply(y));
+    x = stride === 1 && c === out ? L.add().apply([x, y]) : y;
     c = out;
   }
-  layers.push(L.conv2d({ filters: 128, kernelSize: 1, useBias: false }), ...bnRelu(), L.globalAveragePooling2d(), L.dense({ units: 10, activation: 'softmax' }));
-  return cnn.sequential({ inputShape: [32, 32, 3], seed, layers });
+  x = bnRelu6(L.conv2d({ filters: 128, kernelSize: 1, useBias: false }).apply(x));
+  const output = L.dense({ units: 10, activation: 'softmax' }).apply(L.globalAveragePooling2d().apply(x));
+  return cnn.model({ inputs: input, outputs: output, seed });
 }
 
 /**
