@@ -11,29 +11,27 @@
 namespace wasmcnn {
 namespace {
 
-// Inverted dropout (Srivastava et al. 2014): in training each element is zeroed with probability
-// `rate` and the survivors scaled by 1/(1-rate), so the expected output equals the input.
-class Dropout final : public Layer {
+// Dropout and GaussianDropout: y = x * m, one factor m per element, drawn in element order from
+// the sample's Noise stream in training; the identity at inference. Backward multiplies by the
+// same factors.
+class ElementMask : public Layer {
  public:
-  explicit Dropout(const LayerConfig& config) : Layer(config) {
-  }
+  using Layer::Layer;
   Shape build(const Shape& in) override { return in; }
   void forward(const Tensor& x, Tensor& y, Context& ctx) override {
     y.resize(x.shape());
-    const float rate = config_.rate;
-    if (!ctx.training || rate == 0.f) {
+    active_ = ctx.training && config_.rate != 0.f;
+    if (!active_) {
       std::memcpy(y.data(), x.data(), x.size() * sizeof(float));
-      active_ = false;
       return;
     }
-    active_ = true;
     mask_.resize(x.shape());
-    const float keep_scale = 1.f / (1.f - rate);
+    const float k = factor_parameter();
     const size_t n = size_t(x.dim(0)), sample = n ? x.size() / n : 0;
     for (size_t s = 0; s < n; ++s) {
       Rng rng = ctx.sample_rng(Stream::Noise, s);
       for (size_t i = s * sample; i < (s + 1) * sample; ++i) {
-        mask_[i] = rng.uniform() < rate ? 0.f : keep_scale;
+        mask_[i] = factor(rng, k);
         y[i] = x[i] * mask_[i];
       }
     }
@@ -48,9 +46,24 @@ class Dropout final : public Layer {
     for (size_t i = 0; i < dy.size(); ++i) (*dx)[i] = dy[i] * mask_[i];
   }
 
+ protected:
+  virtual float factor_parameter() const = 0;      // computed once per batch from the rate
+  virtual float factor(Rng& rng, float k) const = 0;  // one element's factor
+
  private:
   Tensor mask_;
   bool active_ = false;
+};
+
+// Inverted dropout (Srivastava et al. 2014): in training each element is zeroed with probability
+// `rate` and the survivors scaled by 1/(1-rate), so the expected output equals the input.
+class Dropout final : public ElementMask {
+ public:
+  using ElementMask::ElementMask;
+
+ private:
+  float factor_parameter() const override { return 1.f / (1.f - config_.rate); }
+  float factor(Rng& rng, float keep_scale) const override { return rng.uniform() < config_.rate ? 0.f : keep_scale; }
 };
 
 // Keras' SpatialDropout2D (Tompson et al. 2015): Dropout on whole channels of an NHWC image, one
@@ -104,44 +117,17 @@ class SpatialDropout2D final : public Layer {
   bool active_ = false;
 };
 
-// Keras' GaussianDropout: multiplicative noise y = x * m, m ~ N(1, rate / (1 - rate)), one draw
-// per element in order from the sample's Noise stream, in training only.
-class GaussianDropout final : public Layer {
+// Keras' GaussianDropout: multiplicative noise y = x * m, m ~ N(1, rate / (1 - rate)), in
+// training only.
+class GaussianDropout final : public ElementMask {
  public:
-  using Layer::Layer;
-  Shape build(const Shape& in) override { return in; }
-  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
-    y.resize(x.shape());
-    const float rate = config_.rate;
-    active_ = ctx.training && rate != 0.f;
-    if (!active_) {
-      std::memcpy(y.data(), x.data(), x.size() * sizeof(float));
-      return;
-    }
-    const float stddev = float(std::sqrt(double(rate) / (1.0 - double(rate))));
-    mask_.resize(x.shape());
-    const size_t n = size_t(x.dim(0)), sample = n ? x.size() / n : 0;
-    for (size_t s = 0; s < n; ++s) {
-      Rng rng = ctx.sample_rng(Stream::Noise, s);
-      for (size_t i = s * sample; i < (s + 1) * sample; ++i) {
-        mask_[i] = 1.f + stddev * rng.normal();
-        y[i] = x[i] * mask_[i];
-      }
-    }
-  }
-  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
-    if (!dx) return;
-    dx->resize(x.shape());
-    if (!active_) {
-      std::memcpy(dx->data(), dy.data(), dy.size() * sizeof(float));
-      return;
-    }
-    for (size_t i = 0; i < dy.size(); ++i) (*dx)[i] = dy[i] * mask_[i];
-  }
+  using ElementMask::ElementMask;
 
  private:
-  Tensor mask_;
-  bool active_ = false;
+  float factor_parameter() const override {
+    return float(std::sqrt(double(config_.rate) / (1.0 - double(config_.rate))));
+  }
+  float factor(Rng& rng, float stddev) const override { return 1.f + stddev * rng.normal(); }
 };
 
 // Additive zero-mean Gaussian noise with standard deviation `stddev`, in training only.
