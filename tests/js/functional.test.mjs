@@ -7,6 +7,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as cnn from '../../web/lib/index.node.js';
+import { maxAbsDiff } from './compare.mjs';
 
 const L = cnn.layers;
 let digits;
@@ -20,13 +21,6 @@ before(async () => {
 });
 
 const sameBits = (a, b) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
-
-function maxAbsDiff(a, b) {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
 
 /** A small residual CNN for 28x28 digits: conv, [conv, conv] + skip (Add), pool, dense. */
 function residual({ seed = 5, name = 'resnet', regularize = false } = {}) {

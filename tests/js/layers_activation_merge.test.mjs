@@ -9,6 +9,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import * as cnn from '../../web/lib/index.js';
+import { maxAbsDiff, tfArtifacts } from './compare.mjs';
 
 const TOLERANCE = 1e-4;
 
@@ -16,23 +17,6 @@ before(async () => {
   tf.env().set('PROD', true);
   await tf.setBackend('cpu');
 });
-
-function maxAbsDiff(a, b) {
-  assert.equal(a.length, b.length, 'output sizes differ');
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
-
-/** ModelArtifacts as TF.js' own model.save() hands them over. */
-async function tfArtifacts(tm) {
-  let artifacts;
-  await tm.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return artifacts;
-}
 
 /** A batch of 3 inputs of `shape`, values in about [-4, 4] so every activation's both sides are hit. */
 function batch(shape) {

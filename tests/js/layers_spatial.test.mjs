@@ -6,6 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import * as cnn from '../../web/lib/index.js';
+import { maxAbsDiff, tfArtifacts } from './compare.mjs';
 
 const TOLERANCE = 1e-4;
 
@@ -21,22 +22,6 @@ function random(n, seed) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 31 - 1;
   });
-}
-
-function maxAbsDiff(a, b) {
-  assert.equal(a.length, b.length, 'output sizes differ');
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
-
-async function tfArtifacts(tm) {
-  let artifacts;
-  await tm.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return artifacts;
 }
 
 const tfPredict = (tm, x, shape) => tf.tidy(() => Array.from(tm.predict(tf.tensor(x, shape)).dataSync()));

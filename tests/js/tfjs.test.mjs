@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import * as cnn from '../../web/lib/index.js';
+import { maxAbsDiff, tfArtifacts } from './compare.mjs';
 
 const TOLERANCE = 1e-5;
 let tmp;
@@ -26,28 +27,11 @@ before(async () => {
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function maxAbsDiff(a, b) {
-  assert.equal(a.length, b.length, 'output sizes differ');
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
-
 /** Real MNIST digits the models were not trained on. */
 const heldOut = () => digits.images.slice(1000, 200);
 
 function tfPredict(tm, x) {
   return tf.tidy(() => tm.predict(tf.tensor(x.data, x.shape)).dataSync());
-}
-
-/** ModelArtifacts exactly as TF.js' own model.save() hands them to a save handler. */
-async function tfArtifacts(tm, config) {
-  let artifacts;
-  await tm.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }), config);
-  return artifacts;
 }
 
 /** A wasmcnn model using every exportable layer, trained briefly so BatchNorm's statistics are real. */

@@ -9,6 +9,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import * as cnn from '../../web/lib/index.node.js';
+import { maxAbsDiff, tfArtifacts } from './compare.mjs';
 
 const TOLERANCE = 1e-4;
 let digits;
@@ -19,23 +20,7 @@ before(async () => {
   digits = await cnn.data.mnistSample({ count: 64 });
 });
 
-function maxAbsDiff(a, b) {
-  assert.equal(a.length, b.length, 'output sizes differ');
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
-
 const tfPredict = (tm, x) => tf.tidy(() => tm.predict(tf.tensor(x.data, x.shape)).dataSync());
-
-async function tfArtifacts(tm) {
-  let artifacts;
-  await tm.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return artifacts;
-}
 
 /** Random inputs in [0, 1), the same on every run. */
 function images(n, shape, seed = 1) {
