@@ -163,38 +163,30 @@ OptionDef rate_option() {
   return rate;
 }
 
+// The definition of a training-only layer whose one option is its rate.
+template <class L>
+LayerDef rate_layer(const char* type, const char* keras, const char* factory) {
+  LayerDef d{type, keras, factory};
+  d.training_only = true;
+  d.options = {rate_option()};
+  d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<L>(c); };
+  return d;
+}
+
 }  // namespace
 
 const LayerDef& dropout_def() {
-  static const LayerDef def = [] {
-    LayerDef d{"dropout", "Dropout", "dropout"};
-    d.training_only = true;
-    d.options = {rate_option()};
-    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<Dropout>(c); };
-    return d;
-  }();
+  static const LayerDef def = rate_layer<Dropout>("dropout", "Dropout", "dropout");
   return def;
 }
 
 const LayerDef& spatial_dropout2d_def() {
-  static const LayerDef def = [] {
-    LayerDef d{"spatial_dropout2d", "SpatialDropout2D", "spatialDropout2d"};
-    d.training_only = true;
-    d.options = {rate_option()};
-    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<SpatialDropout2D>(c); };
-    return d;
-  }();
+  static const LayerDef def = rate_layer<SpatialDropout2D>("spatial_dropout2d", "SpatialDropout2D", "spatialDropout2d");
   return def;
 }
 
 const LayerDef& gaussian_dropout_def() {
-  static const LayerDef def = [] {
-    LayerDef d{"gaussian_dropout", "GaussianDropout", "gaussianDropout"};
-    d.training_only = true;
-    d.options = {rate_option()};
-    d.make = [](const LayerConfig& c) -> std::unique_ptr<Layer> { return std::make_unique<GaussianDropout>(c); };
-    return d;
-  }();
+  static const LayerDef def = rate_layer<GaussianDropout>("gaussian_dropout", "GaussianDropout", "gaussianDropout");
   return def;
 }
 
