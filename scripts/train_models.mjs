@@ -49,7 +49,7 @@ export function backboneNet(seed) {
     L.depthwiseConv2d({ kernelSize: 3, strides, padding: 'same', useBias: false, name: `${name}_dw` }), ...bnRelu6(`${name}_dw`),
     L.conv2d({ filters, kernelSize: 1, useBias: false, name: `${name}_pw` }), ...bnRelu6(`${name}_pw`),
   ];
-  return cnn.sequential({ inputShape: [28, 28, 1], seed, name: 'backbone', layers: [
+  return cnn.sequential({ inputShape: [28, 28, 1], seed, layers: [
     L.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'stem' }), ...bnRelu6('stem'), // 14x14
     ...separable('block1', 32, 1),
     ...separable('block2', 64, 2), // 7x7
@@ -186,7 +186,7 @@ if (only.includes('backbone')) {
     key: 'backbone', name: 'MobileNet-style backbone (digits + Fashion-MNIST)', net: backboneNet,
     classes: [...DIGIT_CLASSES, ...FASHION_CLASSES], x: tr.x, y: tr.y, xTest: te.x, yTest: te.y,
     data: 'the bundled MNIST sample (samples 0-7,999) and Debian dataset-fashion-mnist (60,000 training images) as one 20-class task, shuffled together (last 10% validate)',
-    split: 'MNIST sample 8,000-9,999 and the 10,000 Fashion-MNIST test images', epochs: Number(args.epochs ?? 8), seed: 1,
+    split: 'MNIST sample 8,000-9,999 and the 10,000 Fashion-MNIST test images', epochs: Number(args.epochs ?? 20), seed: 1,
     use: "a feature extractor to start from: `cnn.model({ inputs: base.inputs, outputs: base.getLayer('features').output })` gives 128 features per 28x28 grey picture; freeze it, add a head, train (README: Transfer learning)",
   });
 }
