@@ -1,8 +1,9 @@
 // "Teach it new things": the user names classes (star, heart, smiley: anything), draws 5 or more
 // examples of each, and a classifier for them trains in a worker in a couple of seconds by transfer
-// learning: the pretrained digit model's convolutional base is kept frozen (its filters already
-// find strokes, corners and loops), its digit output is replaced by a new head for these classes.
-// Examples are repeated and augmented (turned, scaled, shifted) so a handful is enough.
+// learning: the pretrained MobileNet-style backbone (models/backbone.wcnn, trained on digits and
+// Fashion-MNIST; its filters already find strokes, corners, loops and outlines) is cut at its
+// 128 'features' and frozen, and a new head learns these classes on top. Examples are repeated and
+// augmented (turned, scaled, shifted) so a handful is enough.
 // Contract for tests: class-name, class-add, class-list (one child per class with data-name and
 // data-count), class-example, teach-train, teach-status (data-state idle | training | done | error).
 import * as cnn from '../lib/index.js';
@@ -12,7 +13,17 @@ export const MIN_EXAMPLES = 5;
 const MAX_CLASSES = 10;
 const SAMPLES_PER_EPOCH = 320;
 const EPOCHS = 8;
+const BACKBONE = { url: './models/backbone.wcnn', name: 'the MobileNet-style backbone (digits + Fashion-MNIST)' };
 const $ = (id) => document.getElementById(id);
+
+let backbone = null; // a promise of the loaded backbone, fetched on the first Train
+function loadBackbone() {
+  backbone ??= cnn.loadModel(new URL(BACKBONE.url, document.baseURI)).catch((e) => {
+    backbone = null;
+    throw new Error(`could not load ${BACKBONE.url} (${e.message})`);
+  });
+  return backbone;
+}
 
 export function mountTeachClasses({ getInput, registry, clearPad }) {
   const nameInput = $('class-name');
@@ -128,12 +139,7 @@ export function mountTeachClasses({ getInput, registry, clearPad }) {
   });
 
   trainButton.addEventListener('click', async () => {
-    const base = registry.get('pretrained');
     if (!ready() || busy) return;
-    if (!base) {
-      setStatus('error', 'Teaching starts from the pretrained digit model, which is not loaded.');
-      return;
-    }
     busy = true;
     refresh();
     const names = classes.map((c) => c.name);
@@ -149,16 +155,19 @@ export function mountTeachClasses({ getInput, registry, clearPad }) {
     }
     let model = null;
     let clone = null;
+    let features = null;
     let started = performance.now();
     try {
       setStatus('training', `Training on ${examples.length} drawings of ${names.length} classes in a worker…`);
-      clone = await cnn.loadModel(base.model.toBytes());
-      clone.pop();
-      clone.freeze(clone.layers.filter((l) => l.className === 'Conv2D').map((l) => l.name));
-      clone.add(cnn.layers.dense({ units: names.length, activation: 'softmax', name: 'classes' }));
+      const base = await loadBackbone();
+      features = cnn.model({ inputs: base.inputs, outputs: base.getLayer('features').output, name: 'backbone' });
+      features.trainable = false;
+      const image = cnn.input({ shape: [28, 28, 1], name: 'drawing' });
+      const head = cnn.layers.dense({ units: names.length, activation: 'softmax', name: 'classes' }).apply(features.apply(image));
+      clone = cnn.model({ inputs: image, outputs: head, name: 'taught', seed: 1 });
       started = performance.now();
       const job = cnn.trainInWorker(clone, cnn.tensor(x, [n, 28, 28, 1]), y, {
-        compile: { optimizer: cnn.optimizers.adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
+        compile: { optimizer: cnn.optimizers.adam({ learningRate: 1e-2 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
         epochs: EPOCHS,
         batchSize: 16,
         augment: { rotation: 12, zoom: 0.1, translate: 0.06 },
@@ -168,7 +177,7 @@ export function mountTeachClasses({ getInput, registry, clearPad }) {
       });
       ({ model } = await job);
       const seconds = (performance.now() - started) / 1000;
-      model.unfreeze();
+      model.trainable = true;
       const p = model.predict(cnn.tensor(x.subarray(0, examples.length * 784), [examples.length, 28, 28, 1])).argMax();
       const right = examples.filter(([, k], i) => p[i] === k).length;
       model.metadata = {
@@ -176,7 +185,7 @@ export function mountTeachClasses({ getInput, registry, clearPad }) {
         classes: names,
         taughtClasses: names,
         taughtExamples: examples.length,
-        baseModel: base.name,
+        baseModel: BACKBONE.name,
         accuracy: right / examples.length,
         accuracyOn: `your ${examples.length} drawings (the ones it learnt from)`,
         preprocessing: { inputShape: [28, 28, 1], valueRange: [0, 1], ink: 'white on black', centering: 'mnist' },
@@ -190,6 +199,7 @@ export function mountTeachClasses({ getInput, registry, clearPad }) {
       setStatus('error', `Training failed: ${e.message}`);
     } finally {
       clone?.dispose();
+      features?.dispose();
       busy = false;
       refresh();
     }
