@@ -65,47 +65,20 @@ void resize_nearest_backward(const ResizeGeometry& g, size_t n0, size_t n1, cons
 
 void resize_bilinear_forward(const ResizeGeometry& g, size_t n0, size_t n1, const float* x, float* y) {
   WASMCNN_ASSERT(g.h >= 1 && g.w >= 1 && g.oh >= 1 && g.ow >= 1 && n0 <= n1);
-  const size_t c = g.c, row = size_t(g.w) * c, in_size = size_t(g.h) * row, out_size = size_t(g.oh) * g.ow * c;
-  const AxisSampler sy = rows_of(g), sx = columns_of(g);
-  for (size_t i = n0; i < n1; ++i) {
-    float* yp = y + i * out_size;
-    for (int oy = 0; oy < g.oh; ++oy) {
-      const LerpTaps ty = sy.taps(oy);
-      const float* top = x + i * in_size + size_t(ty.i0) * row;
-      const float* bot = x + i * in_size + size_t(ty.i1) * row;
-      for (int ox = 0; ox < g.ow; ++ox, yp += c) {
-        const LerpTaps tx = sx.taps(ox);
-        const float *tl = top + size_t(tx.i0) * c, *tr = top + size_t(tx.i1) * c;
-        const float *bl = bot + size_t(tx.i0) * c, *br = bot + size_t(tx.i1) * c;
-        for (size_t ch = 0; ch < c; ++ch) {
-          const float t = tl[ch] + (tr[ch] - tl[ch]) * tx.f, b = bl[ch] + (br[ch] - bl[ch]) * tx.f;
-          yp[ch] = t + (b - t) * ty.f;
-        }
-      }
-    }
-  }
+  const size_t c = size_t(g.c);
+  for_each_bilinear_pixel(g, n0, n1, [&](const BilinearTaps& t, size_t out) { bilinear_channels(0, c, x, t, y + out); });
 }
 
 void resize_bilinear_backward(const ResizeGeometry& g, size_t n0, size_t n1, const float* dy, float* dx) {
   WASMCNN_ASSERT(n0 <= n1);
-  const size_t c = g.c, row = size_t(g.w) * c, in_size = size_t(g.h) * row, out_size = size_t(g.oh) * g.ow * c;
-  const AxisSampler sy = rows_of(g), sx = columns_of(g);
+  const size_t c = size_t(g.c), in_size = size_t(g.h) * size_t(g.w) * c;
   std::fill(dx + n0 * in_size, dx + n1 * in_size, 0.f);
-  for (size_t i = n0; i < n1; ++i) {
-    const float* d = dy + i * out_size;
-    for (int oy = 0; oy < g.oh; ++oy) {
-      const LerpTaps ty = sy.taps(oy);
-      float* top = dx + i * in_size + size_t(ty.i0) * row;
-      float* bot = dx + i * in_size + size_t(ty.i1) * row;
-      for (int ox = 0; ox < g.ow; ++ox, d += c) {
-        const LerpTaps tx = sx.taps(ox);
-        const float w[4] = {(1.f - ty.f) * (1.f - tx.f), (1.f - ty.f) * tx.f, ty.f * (1.f - tx.f), ty.f * tx.f};
-        float* p[4] = {top + size_t(tx.i0) * c, top + size_t(tx.i1) * c, bot + size_t(tx.i0) * c, bot + size_t(tx.i1) * c};
-        for (int q = 0; q < 4; ++q)
-          for (size_t ch = 0; ch < c; ++ch) p[q][ch] += d[ch] * w[q];
-      }
-    }
-  }
+  for_each_bilinear_pixel(g, n0, n1, [&](const BilinearTaps& t, size_t out) {
+    const float w[4] = {(1.f - t.fy) * (1.f - t.fx), (1.f - t.fy) * t.fx, t.fy * (1.f - t.fx), t.fy * t.fx};
+    const size_t at[4] = {t.tl, t.tr, t.bl, t.br};
+    for (int q = 0; q < 4; ++q)
+      for (size_t ch = 0; ch < c; ++ch) dx[at[q] + ch] += dy[out + ch] * w[q];
+  });
 }
 
 }  // namespace portable
@@ -145,56 +118,30 @@ void resize_nearest_backward(const ResizeGeometry& g, size_t n0, size_t n1, cons
 
 void resize_bilinear_forward(const ResizeGeometry& g, size_t n0, size_t n1, const float* x, float* y) {
   WASMCNN_ASSERT(g.h >= 1 && g.w >= 1 && g.oh >= 1 && g.ow >= 1 && n0 <= n1);
-  const size_t c = g.c, row = size_t(g.w) * c, in_size = size_t(g.h) * row, out_size = size_t(g.oh) * g.ow * c;
-  const AxisSampler sy = rows_of(g), sx = columns_of(g);
-  for (size_t i = n0; i < n1; ++i) {
-    float* yp = y + i * out_size;
-    for (int oy = 0; oy < g.oh; ++oy) {
-      const LerpTaps ty = sy.taps(oy);
-      const float* top = x + i * in_size + size_t(ty.i0) * row;
-      const float* bot = x + i * in_size + size_t(ty.i1) * row;
-      const v128_t fy = wasm_f32x4_splat(ty.f);
-      for (int ox = 0; ox < g.ow; ++ox, yp += c) {
-        const LerpTaps tx = sx.taps(ox);
-        const float *tl = top + size_t(tx.i0) * c, *tr = top + size_t(tx.i1) * c;
-        const float *bl = bot + size_t(tx.i0) * c, *br = bot + size_t(tx.i1) * c;
-        const v128_t fx = wasm_f32x4_splat(tx.f);
-        size_t ch = 0;
-        for (; ch + 4 <= c; ch += 4) {
-          const v128_t vtl = wasm_v128_load(tl + ch), vbl = wasm_v128_load(bl + ch);
-          const v128_t t = wasm_f32x4_add(vtl, wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(tr + ch), vtl), fx));
-          const v128_t b = wasm_f32x4_add(vbl, wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(br + ch), vbl), fx));
-          wasm_v128_store(yp + ch, wasm_f32x4_add(t, wasm_f32x4_mul(wasm_f32x4_sub(b, t), fy)));
-        }
-        for (; ch < c; ++ch) {
-          const float t = tl[ch] + (tr[ch] - tl[ch]) * tx.f, b = bl[ch] + (br[ch] - bl[ch]) * tx.f;
-          yp[ch] = t + (b - t) * ty.f;
-        }
-      }
+  const size_t c = size_t(g.c);
+  for_each_bilinear_pixel(g, n0, n1, [&](const BilinearTaps& t, size_t out) {
+    const v128_t fx = wasm_f32x4_splat(t.fx), fy = wasm_f32x4_splat(t.fy);
+    size_t ch = 0;
+    for (; ch + 4 <= c; ch += 4) {
+      const v128_t tl = wasm_v128_load(x + t.tl + ch), bl = wasm_v128_load(x + t.bl + ch);
+      const v128_t top = wasm_f32x4_add(tl, wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + t.tr + ch), tl), fx));
+      const v128_t bottom = wasm_f32x4_add(bl, wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + t.br + ch), bl), fx));
+      wasm_v128_store(y + out + ch, wasm_f32x4_add(top, wasm_f32x4_mul(wasm_f32x4_sub(bottom, top), fy)));
     }
-  }
+    bilinear_channels(ch, c, x, t, y + out);
+  });
 }
 
 void resize_bilinear_backward(const ResizeGeometry& g, size_t n0, size_t n1, const float* dy, float* dx) {
   WASMCNN_ASSERT(n0 <= n1);
-  const size_t c = g.c, row = size_t(g.w) * c, in_size = size_t(g.h) * row, out_size = size_t(g.oh) * g.ow * c;
-  const AxisSampler sy = rows_of(g), sx = columns_of(g);
+  const size_t c = size_t(g.c), in_size = size_t(g.h) * size_t(g.w) * c;
   std::fill(dx + n0 * in_size, dx + n1 * in_size, 0.f);
-  for (size_t i = n0; i < n1; ++i) {
-    const float* d = dy + i * out_size;
-    for (int oy = 0; oy < g.oh; ++oy) {
-      const LerpTaps ty = sy.taps(oy);
-      float* top = dx + i * in_size + size_t(ty.i0) * row;
-      float* bot = dx + i * in_size + size_t(ty.i1) * row;
-      for (int ox = 0; ox < g.ow; ++ox, d += c) {
-        const LerpTaps tx = sx.taps(ox);
-        add_scaled(c, d, (1.f - ty.f) * (1.f - tx.f), top + size_t(tx.i0) * c);
-        add_scaled(c, d, (1.f - ty.f) * tx.f, top + size_t(tx.i1) * c);
-        add_scaled(c, d, ty.f * (1.f - tx.f), bot + size_t(tx.i0) * c);
-        add_scaled(c, d, ty.f * tx.f, bot + size_t(tx.i1) * c);
-      }
-    }
-  }
+  for_each_bilinear_pixel(g, n0, n1, [&](const BilinearTaps& t, size_t out) {
+    add_scaled(c, dy + out, (1.f - t.fy) * (1.f - t.fx), dx + t.tl);
+    add_scaled(c, dy + out, (1.f - t.fy) * t.fx, dx + t.tr);
+    add_scaled(c, dy + out, t.fy * (1.f - t.fx), dx + t.bl);
+    add_scaled(c, dy + out, t.fy * t.fx, dx + t.br);
+  });
 }
 
 }  // namespace simd

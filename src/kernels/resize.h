@@ -59,4 +59,40 @@ class AxisSampler {
 inline AxisSampler rows_of(const ResizeGeometry& g) { return {g.h, g.oh, g.align_corners, g.half_pixel_centers}; }
 inline AxisSampler columns_of(const ResizeGeometry& g) { return {g.w, g.ow, g.align_corners, g.half_pixel_centers}; }
 
+// The four source pixels of one output pixel, as float offsets into x (or dx), with the weights
+// along each axis.
+struct BilinearTaps {
+  size_t tl, tr, bl, br;
+  float fy, fx;
+};
+
+// Calls f(taps, out) for every output pixel of images [n0, n1), in output order, `out` being the
+// pixel's float offset into y (or dy). Both twins' forward and backward walk the pixels this way.
+template <class F>
+void for_each_bilinear_pixel(const ResizeGeometry& g, size_t n0, size_t n1, F&& f) {
+  const size_t c = size_t(g.c), row = size_t(g.w) * c, in_size = size_t(g.h) * row;
+  const AxisSampler sy = rows_of(g), sx = columns_of(g);
+  size_t out = n0 * size_t(g.oh) * size_t(g.ow) * c;
+  for (size_t i = n0; i < n1; ++i)
+    for (int oy = 0; oy < g.oh; ++oy) {
+      const LerpTaps ty = sy.taps(oy);
+      const size_t top = i * in_size + size_t(ty.i0) * row, bot = i * in_size + size_t(ty.i1) * row;
+      for (int ox = 0; ox < g.ow; ++ox, out += c) {
+        const LerpTaps tx = sx.taps(ox);
+        const size_t left = size_t(tx.i0) * c, right = size_t(tx.i1) * c;
+        f(BilinearTaps{top + left, top + right, bot + left, bot + right, ty.f, tx.f}, out);
+      }
+    }
+}
+
+// Channels [from, c) of one output pixel of the bilinear forward: the portable body, and the
+// SIMD twin's tail.
+inline void bilinear_channels(size_t from, size_t c, const float* x, const BilinearTaps& t, float* y) {
+  for (size_t ch = from; ch < c; ++ch) {
+    const float top = x[t.tl + ch] + (x[t.tr + ch] - x[t.tl + ch]) * t.fx;
+    const float bottom = x[t.bl + ch] + (x[t.br + ch] - x[t.bl + ch]) * t.fx;
+    y[ch] = top + (bottom - top) * t.fy;
+  }
+}
+
 }  // namespace wasmcnn::kernels
