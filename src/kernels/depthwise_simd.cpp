@@ -16,6 +16,21 @@ inline v128_t madd(v128_t acc, const float* a, const float* b) {
   return wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(a), wasm_v128_load(b)));
 }
 
+// Sixteen channels' sums in four registers: the wide step of the forward and input-gradient loops.
+struct Sum16 {
+  v128_t a[4];
+  // Starting from b[0..16) (a bias), or from 0 when b is null.
+  explicit Sum16(const float* b) {
+    for (int r = 0; r < 4; ++r) a[r] = b ? wasm_v128_load(b + 4 * r) : wasm_f32x4_splat(0.f);
+  }
+  void add_products(const float* x, const float* w) {
+    for (int r = 0; r < 4; ++r) a[r] = madd(a[r], x + 4 * r, w + 4 * r);
+  }
+  void store(float* y) const {
+    for (int r = 0; r < 4; ++r) wasm_v128_store(y + 4 * r, a[r]);
+  }
+};
+
 // The image as the kernels read it: x itself (dm == 1) or its expansion into work, so that pixel
 // p's oc values start at p * oc either way.
 const float* source_image(const WindowGeometry& g, int dm, const float* xi, float* work) {
@@ -38,24 +53,13 @@ void forward_pixel(const WindowGeometry& g, size_t oc, const float* xs, int iy0,
   const v128_t zero = wasm_f32x4_splat(0.f);
   size_t o = 0;
   for (; o + 16 <= oc; o += 16) {
-    v128_t a0 = b ? wasm_v128_load(b + o) : zero, a1 = b ? wasm_v128_load(b + o + 4) : zero;
-    v128_t a2 = b ? wasm_v128_load(b + o + 8) : zero, a3 = b ? wasm_v128_load(b + o + 12) : zero;
+    Sum16 acc(b ? b + o : nullptr);
     for (int ky = ry.k0; ky < ry.k1; ++ky) {
       const float* xr = xs + size_t(iy0 + ky * g.dh) * row + o;
       const float* wr = w + ky * wrow + o;
-      for (int kx = rx.k0; kx < rx.k1; ++kx) {
-        const float* xp = xr + size_t(ix0 + kx * g.dw) * oc;
-        const float* wp = wr + kx * oc;
-        a0 = madd(a0, xp, wp);
-        a1 = madd(a1, xp + 4, wp + 4);
-        a2 = madd(a2, xp + 8, wp + 8);
-        a3 = madd(a3, xp + 12, wp + 12);
-      }
+      for (int kx = rx.k0; kx < rx.k1; ++kx) acc.add_products(xr + size_t(ix0 + kx * g.dw) * oc, wr + kx * oc);
     }
-    wasm_v128_store(yp + o, a0);
-    wasm_v128_store(yp + o + 4, a1);
-    wasm_v128_store(yp + o + 8, a2);
-    wasm_v128_store(yp + o + 12, a3);
+    acc.store(yp + o);
   }
   for (; o + 4 <= oc; o += 4) {
     v128_t a = b ? wasm_v128_load(b + o) : zero;
@@ -225,25 +229,17 @@ void input_pixel(const WindowGeometry& g, size_t oc, int iy, int ix, const float
   const v128_t zero = wasm_f32x4_splat(0.f);
   size_t o = 0;
   for (; o + 16 <= oc; o += 16) {
-    v128_t a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    Sum16 acc(nullptr);
     for (int ky = 0; ky < g.kh; ++ky) {
       const int oy = source_of(iy, g.pad_top, ky, g.dh, g.sh, g.oh);
       if (oy < 0) continue;
       for (int kx = 0; kx < g.kw; ++kx) {
         const int ox = source_of(ix, g.pad_left, kx, g.dw, g.sw, g.ow);
         if (ox < 0) continue;
-        const float* wp = w + (size_t(ky) * g.kw + kx) * oc + o;
-        const float* dp = dyi + (size_t(oy) * g.ow + ox) * oc + o;
-        a0 = madd(a0, wp, dp);
-        a1 = madd(a1, wp + 4, dp + 4);
-        a2 = madd(a2, wp + 8, dp + 8);
-        a3 = madd(a3, wp + 12, dp + 12);
+        acc.add_products(w + (size_t(ky) * g.kw + kx) * oc + o, dyi + (size_t(oy) * g.ow + ox) * oc + o);
       }
     }
-    wasm_v128_store(s + o, a0);
-    wasm_v128_store(s + o + 4, a1);
-    wasm_v128_store(s + o + 8, a2);
-    wasm_v128_store(s + o + 12, a3);
+    acc.store(s + o);
   }
   for (; o < oc; o += 4) {
     const size_t lanes = std::min<size_t>(4, oc - o);

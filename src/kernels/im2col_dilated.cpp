@@ -9,20 +9,12 @@ namespace wasmcnn::kernels {
 void im2col_dilated(const WindowGeometry& g, size_t p0, size_t p1, const float* x, float* col) {
   WASMCNN_ASSERT(p0 <= p1 && p1 <= g.out_pixels());
   const size_t c = g.c;
-  for (size_t p = p0; p < p1; ++p) {
-    const int oy = int(p / g.ow), ox = int(p % g.ow);
-    const int y0 = oy * g.sh - g.pad_top, x0 = ox * g.sw - g.pad_left;
-    for (int ky = 0; ky < g.kh; ++ky) {
-      const int iy = y0 + ky * g.dh;
-      for (int kx = 0; kx < g.kw; ++kx, col += c) {
-        const int ix = x0 + kx * g.dw;
-        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w)
-          std::memset(col, 0, c * sizeof(float));
-        else
-          std::memcpy(col, x + (size_t(iy) * g.w + ix) * c, c * sizeof(float));
-      }
-    }
-  }
+  for_each_tap(g, p0, p1, [&](std::ptrdiff_t in, size_t k) {
+    if (in < 0)
+      std::memset(col + k * c, 0, c * sizeof(float));
+    else
+      std::memcpy(col + k * c, x + size_t(in) * c, c * sizeof(float));
+  });
 }
 
 namespace portable {
@@ -30,19 +22,11 @@ namespace portable {
 void col2im_dilated(const WindowGeometry& g, size_t p0, size_t p1, const float* col, float* dx) {
   WASMCNN_ASSERT(p0 <= p1 && p1 <= g.out_pixels());
   const size_t c = g.c;
-  for (size_t p = p0; p < p1; ++p) {
-    const int oy = int(p / g.ow), ox = int(p % g.ow);
-    const int y0 = oy * g.sh - g.pad_top, x0 = ox * g.sw - g.pad_left;
-    for (int ky = 0; ky < g.kh; ++ky) {
-      const int iy = y0 + ky * g.dh;
-      for (int kx = 0; kx < g.kw; ++kx, col += c) {
-        const int ix = x0 + kx * g.dw;
-        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-        float* d = dx + (size_t(iy) * g.w + ix) * c;
-        for (size_t ch = 0; ch < c; ++ch) d[ch] += col[ch];
-      }
-    }
-  }
+  for_each_tap(g, p0, p1, [&](std::ptrdiff_t in, size_t k) {
+    if (in < 0) return;
+    float* d = dx + size_t(in) * c;
+    for (size_t ch = 0; ch < c; ++ch) d[ch] += col[k * c + ch];
+  });
 }
 
 }  // namespace portable

@@ -23,6 +23,25 @@ struct WindowGeometry {
   size_t out_pixels() const { return size_t(oh) * ow; }
 };
 
+// Calls f(in, k) for every tap of the output pixels [p0, p1), in (pixel, ky, kx) order: `in` is
+// the input pixel the tap reads (y * w + x), or -1 where it falls in the zero padding; k counts
+// the taps from 0 (the row of the col matrix times kh * kw plus the tap). im2col and col2im walk
+// the window this way.
+template <class F>
+void for_each_tap(const WindowGeometry& g, size_t p0, size_t p1, F&& f) {
+  size_t k = 0;
+  for (size_t p = p0; p < p1; ++p) {
+    const int y0 = int(p / size_t(g.ow)) * g.sh - g.pad_top, x0 = int(p % size_t(g.ow)) * g.sw - g.pad_left;
+    for (int ky = 0; ky < g.kh; ++ky) {
+      const int iy = y0 + ky * g.dh;
+      for (int kx = 0; kx < g.kw; ++kx, ++k) {
+        const int ix = x0 + kx * g.dw;
+        f(iy < 0 || iy >= g.h || ix < 0 || ix >= g.w ? std::ptrdiff_t(-1) : std::ptrdiff_t(iy) * g.w + ix, k);
+      }
+    }
+  }
+}
+
 // 'valid' (no padding: out = floor((in - span) / stride) + 1, 0 when the window does not fit) or
 // 'same' (TensorFlow's: out = ceil(in / stride), padding (out - 1) * stride + span - in split with
 // the smaller half before), the spans being the dilated ones. Contract: every size >= 1.
