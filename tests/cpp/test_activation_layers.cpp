@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,20 +40,7 @@ void close(const std::vector<float>& got, const std::vector<double>& want, doubl
   }
 }
 
-LayerConfig kind(const std::string& type, const std::string& name = "probe") {
-  LayerConfig c = simple(type);
-  c.name = name;
-  return c;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+LayerConfig kind(const std::string& type, const std::string& name = "probe") { return named(simple(type), name); }
 
 }  // namespace
 

@@ -34,11 +34,6 @@ void check_error(F f, const std::vector<std::string>& parts) {
   }
 }
 
-LayerConfig named(LayerConfig c, const std::string& name) {
-  c.name = name;
-  return c;
-}
-
 OptimizerConfig adam() { return OptimizerConfig{}; }
 
 // The model still builds, trains, evaluates and predicts after the errors: a final working layer

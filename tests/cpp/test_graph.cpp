@@ -15,11 +15,6 @@ using namespace wasmcnn::test;
 
 namespace {
 
-LayerConfig named(LayerConfig c, const std::string& name) {
-  c.name = name;
-  return c;
-}
-
 OptimizerConfig sgd() {
   OptimizerConfig o;
   o.type = "sgd";

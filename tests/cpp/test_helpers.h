@@ -3,9 +3,11 @@
 
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/check.h"
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "layers/layer_config.h"
@@ -76,6 +78,21 @@ inline LayerConfig gaussian_noise(float stddev) {
   LayerConfig c = simple("gaussian_noise");
   c.stddev = stddev;
   return c;
+}
+
+inline LayerConfig named(LayerConfig c, const std::string& name) {
+  c.name = name;
+  return c;
+}
+
+// The message of the wasmcnn::Error f() throws, or "" when it throws none.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace wasmcnn::test

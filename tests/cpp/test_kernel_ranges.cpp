@@ -107,36 +107,31 @@ void check_pool_ranges(Rng& rng, const kernels::ConvGeometry& g, size_t n) {
 }
 
 // The twins as types, so one template runs either.
-struct Portable {
-#define WASMCNN_FORWARD(name) \
-  template <class... A>       \
-  static void name(A... a) {  \
-    portable::name(a...);     \
+#define WASMCNN_RANGED_KERNELS(F) \
+  F(conv2d_forward)               \
+  F(conv2d_backward_filter)       \
+  F(conv2d_backward_input)        \
+  F(gemm_nn)                      \
+  F(gemm_tn)                      \
+  F(max_pool_forward)             \
+  F(avg_pool_forward)
+#define WASMCNN_FORWARD_TO(ns, name) \
+  template <class... A>              \
+  static void name(A... a) {         \
+    ns::name(a...);                  \
   }
-  WASMCNN_FORWARD(conv2d_forward)
-  WASMCNN_FORWARD(conv2d_backward_filter)
-  WASMCNN_FORWARD(conv2d_backward_input)
-  WASMCNN_FORWARD(gemm_nn)
-  WASMCNN_FORWARD(gemm_tn)
-  WASMCNN_FORWARD(max_pool_forward)
-  WASMCNN_FORWARD(avg_pool_forward)
-#undef WASMCNN_FORWARD
+#define WASMCNN_TO_PORTABLE(name) WASMCNN_FORWARD_TO(portable, name)
+#define WASMCNN_TO_TWIN(name) WASMCNN_FORWARD_TO(twin, name)
+struct Portable {
+  WASMCNN_RANGED_KERNELS(WASMCNN_TO_PORTABLE)
 };
 struct Twin {
-#define WASMCNN_FORWARD(name) \
-  template <class... A>       \
-  static void name(A... a) {  \
-    twin::name(a...);         \
-  }
-  WASMCNN_FORWARD(conv2d_forward)
-  WASMCNN_FORWARD(conv2d_backward_filter)
-  WASMCNN_FORWARD(conv2d_backward_input)
-  WASMCNN_FORWARD(gemm_nn)
-  WASMCNN_FORWARD(gemm_tn)
-  WASMCNN_FORWARD(max_pool_forward)
-  WASMCNN_FORWARD(avg_pool_forward)
-#undef WASMCNN_FORWARD
+  WASMCNN_RANGED_KERNELS(WASMCNN_TO_TWIN)
 };
+#undef WASMCNN_TO_TWIN
+#undef WASMCNN_TO_PORTABLE
+#undef WASMCNN_FORWARD_TO
+#undef WASMCNN_RANGED_KERNELS
 
 template <class T>
 void check_all(Rng& rng) {

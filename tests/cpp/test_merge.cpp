@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,11 +17,6 @@ using namespace wasmcnn;
 using namespace wasmcnn::test;
 
 namespace {
-
-LayerConfig named(LayerConfig c, const std::string& name) {
-  c.name = name;
-  return c;
-}
 
 // x, r = ReLU(x) and l = LeakyReLU(x, 0.5) for x = [1, -2, 3, -4], merged by `type` from `inputs`
 // ("" is x). Returns the merge's output.
@@ -38,15 +32,6 @@ std::vector<float> merged(const std::string& type, const std::vector<std::string
   const float x[] = {1, -2, 3, -4};
   const Tensor& y = m.predict(x, 1);
   return std::vector<float>(y.data(), y.data() + y.size());
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
