@@ -11,13 +11,12 @@
 namespace wasmcnn {
 namespace {
 
-// Dropout and GaussianDropout: y = x * m, one factor m per element, drawn in element order from
-// the sample's Noise stream in training; the identity at inference. Backward multiplies by the
-// same factors.
-class ElementMask : public Layer {
+// The rate-based stochastic layers: in training, y = x * mask with a mask drawn from each sample's
+// Noise stream (so a split batch draws the same masks), and dx = dy * the same mask; at inference,
+// or at rate 0, the identity. A kind says how its mask is drawn and laid over the input.
+class RandomMask : public Layer {
  public:
   using Layer::Layer;
-  Shape build(const Shape& in) override { return in; }
   void forward(const Tensor& x, Tensor& y, Context& ctx) override {
     y.resize(x.shape());
     active_ = ctx.training && config_.rate != 0.f;
@@ -25,16 +24,8 @@ class ElementMask : public Layer {
       std::memcpy(y.data(), x.data(), x.size() * sizeof(float));
       return;
     }
-    mask_.resize(x.shape());
-    const float k = factor_parameter();
-    const size_t n = size_t(x.dim(0)), sample = n ? x.size() / n : 0;
-    for (size_t s = 0; s < n; ++s) {
-      Rng rng = ctx.sample_rng(Stream::Noise, s);
-      for (size_t i = s * sample; i < (s + 1) * sample; ++i) {
-        mask_[i] = factor(rng, k);
-        y[i] = x[i] * mask_[i];
-      }
-    }
+    draw(x, ctx);
+    apply(x, y);
   }
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
     if (!dx) return;
@@ -43,16 +34,41 @@ class ElementMask : public Layer {
       std::memcpy(dx->data(), dy.data(), dy.size() * sizeof(float));
       return;
     }
-    for (size_t i = 0; i < dy.size(); ++i) (*dx)[i] = dy[i] * mask_[i];
+    apply(dy, *dx);
   }
 
  protected:
-  virtual float factor_parameter() const = 0;      // computed once per batch from the rate
+  virtual void draw(const Tensor& x, Context& ctx) = 0;            // fills mask_ for the batch x
+  virtual void apply(const Tensor& in, Tensor& out) const = 0;  // out = in * mask_
+  Tensor mask_;
+
+ private:
+  bool active_ = false;
+};
+
+// Dropout and GaussianDropout: one factor per element, drawn in element order.
+class ElementMask : public RandomMask {
+ public:
+  using RandomMask::RandomMask;
+  Shape build(const Shape& in) override { return in; }
+
+ protected:
+  virtual float factor_parameter() const = 0;         // computed once per batch from the rate
   virtual float factor(Rng& rng, float k) const = 0;  // one element's factor
 
  private:
-  Tensor mask_;
-  bool active_ = false;
+  void draw(const Tensor& x, Context& ctx) override {
+    mask_.resize(x.shape());
+    const float k = factor_parameter();
+    const size_t n = size_t(x.dim(0)), sample = n ? x.size() / n : 0;
+    for (size_t s = 0; s < n; ++s) {
+      Rng rng = ctx.sample_rng(Stream::Noise, s);
+      for (size_t i = s * sample; i < (s + 1) * sample; ++i) mask_[i] = factor(rng, k);
+    }
+  }
+  void apply(const Tensor& in, Tensor& out) const override {
+    for (size_t i = 0; i < in.size(); ++i) out[i] = in[i] * mask_[i];
+  }
 };
 
 // Inverted dropout (Srivastava et al. 2014): in training each element is zeroed with probability
@@ -68,43 +84,26 @@ class Dropout final : public ElementMask {
 
 // Keras' SpatialDropout2D (Tompson et al. 2015): Dropout on whole channels of an NHWC image, one
 // draw per (sample, channel) in that order, survivors scaled by 1/(1-rate).
-class SpatialDropout2D final : public Layer {
+class SpatialDropout2D final : public RandomMask {
  public:
-  using Layer::Layer;
+  using RandomMask::RandomMask;
   Shape build(const Shape& in) override {
     check(in.size() == 3, who(), ": needs an image input [height, width, channels], got ", shape_str(in));
     return in;
   }
-  void forward(const Tensor& x, Tensor& y, Context& ctx) override {
-    y.resize(x.shape());
-    const float rate = config_.rate;
-    active_ = ctx.training && rate != 0.f;
-    if (!active_) {
-      std::memcpy(y.data(), x.data(), x.size() * sizeof(float));
-      return;
-    }
+
+ private:
+  void draw(const Tensor& x, Context& ctx) override {
     const size_t n = size_t(x.dim(0)), c = size_t(x.dim(3));
     mask_.resize({int(n), int(c)});
-    const float keep_scale = 1.f / (1.f - rate);
+    const float rate = config_.rate, keep_scale = 1.f / (1.f - rate);
     for (size_t s = 0; s < n; ++s) {
       Rng rng = ctx.sample_rng(Stream::Noise, s);
       for (size_t k = 0; k < c; ++k) mask_[s * c + k] = rng.uniform() < rate ? 0.f : keep_scale;
     }
-    apply(x, y);
   }
-  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx, Context&) override {
-    if (!dx) return;
-    dx->resize(x.shape());
-    if (!active_) {
-      std::memcpy(dx->data(), dy.data(), dy.size() * sizeof(float));
-      return;
-    }
-    apply(dy, *dx);
-  }
-
- private:
   // out[n, p, c] = in[n, p, c] * mask[n, c]
-  void apply(const Tensor& in, Tensor& out) const {
+  void apply(const Tensor& in, Tensor& out) const override {
     const size_t n = size_t(in.dim(0)), c = size_t(in.dim(3)), hw = in.size() / (n * c);
     const float* src = in.data();
     float* dst = out.data();
@@ -112,9 +111,6 @@ class SpatialDropout2D final : public Layer {
       for (size_t p = 0; p < hw; ++p, src += c, dst += c)
         for (size_t k = 0; k < c; ++k) dst[k] = src[k] * mask_[s * c + k];
   }
-
-  Tensor mask_;
-  bool active_ = false;
 };
 
 // Keras' GaussianDropout: multiplicative noise y = x * m, m ~ N(1, rate / (1 - rate)), in
