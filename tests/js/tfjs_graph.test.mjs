@@ -23,6 +23,18 @@ before(async () => {
 
 const tfPredict = (tm, x) => tf.tidy(() => tm.predict(tf.tensor(x.data, x.shape)).dataSync());
 
+/** The imported model m predicts as TF.js' tm on xs, and so does TF.js given m exported back. */
+async function assertSamePredictionsBothWays(m, tm, xs) {
+  const want = tfPredict(tm, xs);
+  assert.ok(maxAbsDiff(m.predict(xs).data, want) <= TOLERANCE, 'import');
+  const back = await tf.loadLayersModel(tf.io.fromMemory(cnn.toTfjsArtifacts(m)));
+  try {
+    assert.ok(maxAbsDiff(tfPredict(back, xs), want) <= TOLERANCE, 'export');
+  } finally {
+    back.dispose();
+  }
+}
+
 /** Random inputs in [0, 1), the same on every run. */
 function images(n, shape, seed = 1) {
   let s = seed;
@@ -200,11 +212,7 @@ test('a Teachable-Machine-style export (a Sequential holding a functional base a
   try {
     assert.deepEqual(m.layers.map((l) => l.name), ['base_conv', 'base_pw', 'base_add', 'base_pool', 'head_hidden', 'head_out']);
     assert.deepEqual(m.inputShape, [null, 16, 16, 3]);
-    const xs = images(8, [16, 16, 3], 5);
-    assert.ok(maxAbsDiff(m.predict(xs).data, tfPredict(tm, xs)) <= TOLERANCE);
-    const back = await tf.loadLayersModel(tf.io.fromMemory(cnn.toTfjsArtifacts(m)));
-    assert.ok(maxAbsDiff(tfPredict(back, xs), tfPredict(tm, xs)) <= TOLERANCE);
-    back.dispose();
+    await assertSamePredictionsBothWays(m, tm, images(8, [16, 16, 3], 5));
   } finally {
     m.dispose();
     tm.dispose();
@@ -236,12 +244,8 @@ test('a shared layer imports as one copy per place with the same weights, and sa
     assert.deepEqual(m.layers.map((l) => l.name), ['shared', 'shared_shared1', 'sum', 'out']);
     assert.deepEqual(m.getLayer('sum').input.map((t) => t.sourceLayer.name), ['shared', 'shared_shared1']);
     assert.match(warnings.join('\n'), /'shared' is a shared layer \(applied more than once\); wasmcnn gives each place its own copy with the same weights \(shared_shared1\)/);
-    const xs = images(10, [6], 9);
-    assert.ok(maxAbsDiff(m.predict(xs).data, tfPredict(tm, xs)) <= TOLERANCE);
     // Exported, the copies are two layers; TF.js predicts the same.
-    const back = await tf.loadLayersModel(tf.io.fromMemory(cnn.toTfjsArtifacts(m)));
-    assert.ok(maxAbsDiff(tfPredict(back, xs), tfPredict(tm, xs)) <= TOLERANCE);
-    back.dispose();
+    await assertSamePredictionsBothWays(m, tm, images(10, [6], 9));
   } finally {
     m.dispose();
     tm.dispose();
