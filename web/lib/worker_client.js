@@ -2,99 +2,12 @@
 // trained Model on this thread. Progress arrives as events; stop() ends training after the current
 // batch; a worker that crashes or is terminated rejects the job with a clear Error.
 import { locations, ready } from './core.js';
-import { isNode, nodeBuiltins, userUrl } from './env.js';
+import { userUrl } from './env.js';
+import { spawn } from './spawn.js';
 import { Model, modelFromBytes } from './model.js';
 import { Tensor } from './tensor.js';
 
 const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
-// Only to name the worker's URL in an Error when it fails to load; in a webpack build this is a
-// file: path of the build machine, which is then not named.
-const moduleUrl = import.meta.url;
-
-function nodeWorker(w, url) {
-  return {
-    on: (fn) => w.on('message', fn),
-    onError: (fn) => {
-      w.on('error', (e) => fn(new Error(`trainInWorker: the training worker ${url} failed: ${e?.message ?? e}`)));
-      w.on('exit', (code) => fn(new Error(`the training worker exited (code ${code})`)));
-    },
-    post: (m, t) => w.postMessage(m, t),
-    terminate: () => w.terminate(),
-  };
-}
-
-/** Why a worker script did not load: fetched again to read the HTTP status and the MIME type. */
-async function whyNotLoaded(url) {
-  if (!url || !/^https?:/.test(url.protocol)) return 'it did not load (see the browser console)';
-  try {
-    const response = await fetch(url, { cache: 'no-store' });
-    if (!response.ok) return `HTTP ${response.status} ${response.statusText}`.trim();
-    const type = response.headers.get('content-type') ?? '(none)';
-    if (!/javascript|ecmascript/i.test(type)) return `it is served as ${type}, not JavaScript, so a module worker refuses it`;
-    return 'the script loaded but failed to start (see the browser console; a Content-Security-Policy worker-src that refuses it?)';
-  } catch (e) {
-    return `the request failed (${e.message}; blocked by CORS or the page's Content-Security-Policy?)`;
-  }
-}
-
-function webWorker(w, url) {
-  const where = url ? `the training worker ${url}` : 'the training worker';
-  const help = 'Serve wasmcnn\'s web/lib/ folder (worker.js and the modules it imports) there, or pass ' +
-    'trainInWorker(model, x, y, { workerUrl }) or cnn.ready({ workerUrl })';
-  return {
-    on: (fn) => w.addEventListener('message', (e) => fn(e.data)),
-    onError: (fn) => {
-      w.addEventListener('error', (e) => {
-        // An ErrorEvent with a message is an exception in the worker; a bare Event is a failed load.
-        if (e.message) fn(new Error(`${where} failed to start or crashed: ${e.message}`));
-        else whyNotLoaded(url).then((why) => fn(new Error(`${where} could not be loaded: ${why}. ${help}`)));
-      });
-      w.addEventListener('messageerror', () => fn(new Error('the training worker sent a message that could not be read')));
-    },
-    post: (m, t) => w.postMessage(m, t),
-    terminate: () => w.terminate(),
-  };
-}
-
-async function spawn(workerUrl) {
-  if (isNode) {
-    const { workerThreads, workerScript } = await nodeBuiltins('trainInWorker');
-    const url = workerUrl ? await userUrl(workerUrl, 'trainInWorker({ workerUrl })') : workerScript;
-    return nodeWorker(new workerThreads.Worker(url), url);
-  }
-  if (workerUrl) {
-    const url = await userUrl(workerUrl, 'trainInWorker({ workerUrl })');
-    return webWorker(startWorker(() => new Worker(url, { type: 'module' }), url), url);
-  }
-  // Where the worker is when nothing moved it (the files as in the package, e.g. from a CDN).
-  const guess = moduleUrl.startsWith('file:') ? null : new URL('./worker.js', moduleUrl);
-  // Exactly this one expression: the pattern Vite, webpack and Parcel recognise, bundle as a worker
-  // and point at the file they emit. Anything else (a URL made beforehand, a variable) they leave
-  // alone, and the worker 404s.
-  return webWorker(startWorker(() => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }), guess), guess);
-}
-
-/**
- * Starts a worker. A page may not start one from another origin's URL (the package on a CDN): then
- * a same-origin module worker that only imports the script from there (the CDN must send CORS
- * headers), whose own imports resolve against that URL.
- */
-function startWorker(create, url) {
-  try {
-    return create();
-  } catch (e) {
-    if (e?.name !== 'SecurityError' || !url || url.origin === globalThis.location?.origin) {
-      throw new Error(`trainInWorker: could not start the training worker ${url ?? ''}: ${e.message}`);
-    }
-    const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
-    try {
-      return new Worker(shim, { type: 'module' });
-    } finally {
-      // The worker has its own reference to the script once started.
-      setTimeout(() => URL.revokeObjectURL(shim), 60000);
-    }
-  }
-}
 
 function plainTensor(t, what, transfer, list) {
   if (t == null) return t;
