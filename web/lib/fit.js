@@ -2,6 +2,7 @@
 // stopping, and yielding to the event loop so the page (or worker) stays responsive.
 import { asTensor } from './tensor.js';
 import { callbackList } from './callbacks.js';
+import { trainStepper } from './parallel.js';
 
 export function checkBatchSize(b, what) {
   if (!Number.isInteger(b) || b <= 0) throw new Error(`${what}: batchSize must be a positive integer, got ${JSON.stringify(b)}`);
@@ -93,8 +94,11 @@ export async function runFit(model, x, y, options = {}) {
   const stopRequested = () => model.stopTraining || (signal && signal.aborted);
   let lastYield = now();
   let logs = {};
+  let stepper = null;
   model.isTraining = true;
   try {
+    // The step on this context's threads: trainBatch, or the shards shared with helper workers.
+    stepper = await trainStepper(model, xt, t, { batchSize, augment: options.augment });
     await callbacks.onTrainBegin({});
     for (let epoch = initialEpoch; epoch < epochs && !stopRequested(); epoch++) {
       await callbacks.onEpochBegin(epoch, {});
@@ -106,7 +110,13 @@ export async function runFit(model, x, y, options = {}) {
       for (let b = 0, from = 0; from < nTrain; b++, from += batchSize) {
         const m = Math.min(batchSize, nTrain - from);
         await callbacks.onBatchBegin(b, { batch: b, size: m });
-        const r = model._trainStep(xt, t, idx, from, m);
+        let r;
+        try {
+          r = await stepper.step(idx, from, m);
+        } catch (e) {
+          e.history = history;
+          throw e;
+        }
         if (!r.finite) {
           const error = divergence(r.loss, `fit: epoch ${epoch + 1}, batch ${b + 1}`);
           error.history = history;
@@ -142,6 +152,7 @@ export async function runFit(model, x, y, options = {}) {
     history.stopped = !!stopRequested();
     await callbacks.onTrainEnd(logs);
   } finally {
+    stepper?.close();
     model.isTraining = false;
     if (options.augment && !model.disposed) model._setAugment(null, xt.shape);
   }

@@ -85,6 +85,73 @@ export interface MemoryInfo {
  */
 export function memory(): MemoryInfo;
 
+// ---------------------------------------------------------------------------------------------
+// Threads
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * How the work of this context (the page, a worker, or Node) is spread over threads:
+ * - `'single'`: one thread, the plain single-thread path (`threads() === 1`);
+ * - `'pthreads'`: the threaded build's pool (SharedArrayBuffer: Node, and pages that are cross-origin
+ *   isolated, i.e. served with `Cross-Origin-Opener-Policy: same-origin` and
+ *   `Cross-Origin-Embedder-Policy: require-corp`);
+ * - `'workers'`: helper workers, each with its own single-thread module; works in any page.
+ */
+export type ThreadStrategy = 'single' | 'pthreads' | 'workers';
+
+/** Options of {@link setThreads}. */
+export interface SetThreadsOptions {
+  /**
+   * `'auto'` (default): `'pthreads'` when the threaded build is loaded, else `'workers'`. Forcing
+   * `'pthreads'` where only the single-thread build loads rejects with an Error saying why.
+   */
+  strategy?: 'auto' | 'pthreads' | 'workers';
+}
+
+/** What {@link backendInfo} reports. */
+export interface BackendInfo {
+  /** What runs now. */
+  strategy: ThreadStrategy;
+  /** {@link threads}(). */
+  threads: number;
+  /** The WebAssembly build loaded in this context. */
+  build: 'single' | 'pthreads';
+  /** `globalThis.crossOriginIsolated` (false under Node). */
+  crossOriginIsolated: boolean;
+  /** Hardware threads: `navigator.hardwareConcurrency`, under Node `os.availableParallelism()`. */
+  hardwareConcurrency: number;
+  /** Samples per shard: a training batch is split into shards of this many samples (see {@link setThreads}). */
+  shardSize: 8;
+  simd: true;
+}
+
+/**
+ * Sets how many threads `fit`, `predict`/{@link Model.predictAsync} and {@link trainInWorker} use in
+ * this context: n from 1 to 16. n = 1 is the single-thread path (no pool, no helper workers; helper
+ * workers already started are ended). Helper workers start when a call first needs them and are
+ * reused; idle ones do not keep Node running.
+ *
+ * The result does not depend on n or the strategy: a training batch is cut into fixed shards of 8
+ * samples whose gradients are summed in shard order (BatchNormalization normalises each shard with
+ * its own statistics, as Keras' `virtualBatchSize`), so for a seed the trained weights and every
+ * prediction are the same, bit for bit, on 1 to 16 threads, with pthreads or with workers. A batch
+ * of 8 samples or fewer is one shard: one thread computes it.
+ *
+ * Before any call: min(hardware threads, 4) (1 on a one-thread machine), strategy `'auto'`.
+ * @throws (rejects) Error for an n that is not an integer from 1 to 16, an unknown strategy or
+ *   option, or `'pthreads'` without the threaded build.
+ * @example
+ *   await cnn.setThreads(2);
+ *   cnn.backendInfo();   // { strategy: 'workers', threads: 2, build: 'single', crossOriginIsolated: false, ... }
+ */
+export function setThreads(n: number, options?: SetThreadsOptions): Promise<void>;
+
+/** The thread count of this context (see {@link setThreads}). */
+export function threads(): number;
+
+/** Which strategy runs here, on how many threads, with which build, and why. */
+export function backendInfo(): BackendInfo;
+
 /** The package version, e.g. "0.1.0". */
 export const version: string;
 
@@ -1125,6 +1192,14 @@ export class Model {
    * @throws Error for a wrong shape or a non-finite value in x.
    */
   predict(x: Tensor | TensorLike, options?: PredictOptions): Tensor;
+  /**
+   * predict() on every thread of this context ({@link setThreads}): with the workers strategy, x is
+   * cut into contiguous slices predicted by this thread and the helper workers (which get this
+   * model's current weights with each call); otherwise it is predict(). Resolves to predict()'s
+   * result, bit for bit. A helper that dies rejects it with an Error naming the helper
+   * ("wasmcnn: helper worker 2 of 3 died during predictAsync (...)").
+   */
+  predictAsync(x: Tensor | TensorLike, options?: PredictOptions): Promise<Tensor>;
   /** The output of every layer for the first sample of x: what each layer "sees". */
   activations(x: Tensor | TensorLike): LayerActivation[];
   /**
@@ -1141,9 +1216,11 @@ export class Model {
    * Trains for `epochs` over x, y in shuffled mini-batches, yielding to the event loop as it goes
    * (see {@link FitOptions.yieldEvery}), so a page stays responsive. Checks every argument before training.
    * Stop it early with `model.stopTraining = true`, an AbortSignal or {@link callbacks.earlyStopping}: it then resolves normally.
+   * Runs on this context's threads ({@link setThreads}); the result is the same for any thread count.
    * @returns the History of the epochs that ran.
-   * @throws (rejects with) an Error for bad arguments, a throwing callback, a diverging loss
-   *   (that Error carries the `history` so far; the weights of the last finite step are kept), or
+   * @throws (rejects with) an Error for bad arguments, a throwing callback, a diverging loss, a helper
+   *   worker that died or failed ("wasmcnn: helper worker 2 of 3 died during training (...)") (those
+   *   Errors carry the `history` so far; the weights of the last finished step are kept), or
    *   another fit() still running on the same model.
    */
   fit(x: Tensor | TensorLike, y: Labels, options?: FitOptions): Promise<History>;
@@ -1370,6 +1447,13 @@ export interface TrainInWorkerOptions extends Omit<FitOptions, 'callbacks'> {
   transfer?: boolean;
   /** Minimum milliseconds between 'batch' events; default 50 (0: every batch). */
   progressEvery?: number;
+  /**
+   * The worker's threads, 1 to 16; default: this context's {@link threads}(). With the pthreads
+   * strategy the worker runs its own pool; with the workers strategy this context starts n - 1
+   * helper workers and connects them to the training worker (a helper that dies rejects the job:
+   * "trainInWorker: wasmcnn: helper worker 1 of 3 died during training (...)"). Same weights for any n.
+   */
+  threads?: number;
   /**
    * Built-in callbacks ({@link callbacks}) are sent to the worker and run there; other callback
    * objects run on this thread from the progress events (onBatchBegin is not forwarded, and they get no model).

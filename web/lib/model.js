@@ -13,6 +13,8 @@ import { toCoreAugment } from './augment.js';
 import { SymbolicTensor, appliedNode, inputTensor, symbolicList } from './symbolic.js';
 import { LayerView } from './layer_view.js';
 import { summaryLines } from './summary.js';
+import { parallelPredict } from './parallel.js';
+import { forgetModel } from './helper_pool.js';
 
 export const LOSSES = {
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
@@ -471,6 +473,20 @@ export class Model {
     return new Tensor(out, [n, ...outShape]);
   }
 
+  /**
+   * predict() on all of this context's threads: with the workers strategy, slices of x go to the
+   * helper workers (which get this model's current weights); otherwise the same as predict().
+   * Bit for bit the same predictions as predict().
+   */
+  async predictAsync(x, options = {}) {
+    const { batchSize = 256 } = checkOptions(options, 'predictAsync');
+    this._handle();
+    const xt = asTensor(x, 'predictAsync');
+    checkBatchSize(batchSize, 'predictAsync');
+    this._checkX(xt, 'predictAsync');
+    return parallelPredict(this, xt, batchSize);
+  }
+
   /** The output of every layer for one sample (the first of x): what each layer "sees". */
   activations(x) {
     const h = this._handle();
@@ -625,6 +641,7 @@ export class Model {
     finalizer?.unregister(this);
     this.#release();
     this.#handle = null;
+    forgetModel(this);
   }
 }
 

@@ -1,8 +1,12 @@
-// The training worker: runs a whole fit() off the main thread.
-//
-// Works as a module Web Worker (browsers, bundlers) and as a Node worker_threads worker. It
-// receives one 'train' message, posts progress events, and answers 'stop' by ending after the
-// current batch; the trained model goes back as model-file bytes (transferred, not copied).
+// wasmcnn's worker, in one of two roles (one file, so bundlers only ever see one worker):
+// - the training worker: runs a whole fit() off the main thread. It receives one 'train' message,
+//   posts progress events, and answers 'stop' by ending after the current batch; the trained model
+//   goes back as model-file bytes (transferred, not copied). With `threads`, it trains on the
+//   threaded build's pool, or as the coordinator of helper workers whose MessagePorts came along.
+// - a helper worker of the workers strategy (parallel.js): receives one 'helper' message, loads
+//   the single-thread core, then serves requests (helper.js) on its own port or on the
+//   MessagePort that came with 'helper' (a helper of a training worker).
+// Works as a module Web Worker (browsers, bundlers) and as a Node worker_threads worker.
 // No top-level await: Vite emits workers as classic scripts, where it is a syntax error.
 import { ready } from './core.js';
 import { isNode, nodeBuiltins } from './env.js';
@@ -10,6 +14,8 @@ import { sequential, modelFromBytes } from './model.js';
 import { Tensor } from './tensor.js';
 import { mnistSample } from './data.js';
 import { callbackFromJSON } from './callbacks.js';
+import { useThreadsInWorker } from './parallel.js';
+import { isHelperMessage, serveHelperRequest } from './helper.js';
 
 let port = null;
 const post = (msg, transfer = []) => port.postMessage(msg, transfer);
@@ -28,6 +34,7 @@ async function input(x, y) {
 
 async function train(msg) {
   await ready(msg.wasm ? { wasmUrl: msg.wasm } : {});
+  await useThreadsInWorker({ threads: msg.threads, strategy: msg.strategy, ports: msg.helperPorts });
   model = msg.modelBytes ? modelFromBytes(msg.modelBytes) : sequential(msg.spec);
   if (msg.compile) model.compile(msg.compile);
   const { x, y } = await input(msg.x, msg.y);
@@ -67,7 +74,35 @@ async function train(msg) {
   }
 }
 
+// A helper answers where its requests come from: its own port, or the port it was given.
+let helperPort = null;
+
+async function startHelper(msg) {
+  const answer = msg.port ?? port;
+  try {
+    // Its own single-thread module: the threads are the helpers.
+    await ready({ ...(msg.wasm ? { wasmUrl: msg.wasm } : {}), threads: false });
+  } catch (e) {
+    answer.postMessage({ type: 'helperFailed', message: e?.message ?? String(e) });
+    return;
+  }
+  helperPort = answer;
+  if (msg.port) {
+    msg.port.addEventListener('message', (e) => onMessage(e.data));
+    msg.port.start();
+  }
+  helperPort.postMessage({ type: 'helperReady' });
+}
+
 const onMessage = (msg) => {
+  if (helperPort && isHelperMessage(msg.type)) {
+    serveHelperRequest(msg, helperPort);
+    return;
+  }
+  if (msg.type === 'helper') {
+    startHelper(msg);
+    return;
+  }
   if (msg.type === 'stop') {
     stopSignal.abort();
     return;

@@ -4,6 +4,8 @@
 import { locations, ready } from './core.js';
 import { userUrl } from './env.js';
 import { spawn } from './spawn.js';
+import { helpersForWorker } from './parallel.js';
+import { threads as contextThreads } from './threads.js';
 import { Model, modelFromBytes } from './model.js';
 import { Tensor } from './tensor.js';
 
@@ -33,6 +35,7 @@ function plainTensor(t, what, transfer, list) {
 export class TrainingJob {
   #listeners = new Map();
   #worker = null;
+  #helpers = [];
   #settled = false;
   #stopRequested = false;
 
@@ -75,6 +78,17 @@ export class TrainingJob {
     if (this.#stopRequested) worker.post({ type: 'stop' });
   }
 
+  /** The helper workers started here for the training worker (workers strategy): they end with the job. */
+  _attachHelpers(list) {
+    this.#helpers = list;
+    if (this.#settled) for (const h of list) h.terminate();
+  }
+
+  /** @internal for tests: the helper workers of this job. */
+  get _helperWorkers() {
+    return this.#helpers.slice();
+  }
+
   _done(value) {
     this.#settle('done', value, this.#resolve);
   }
@@ -88,6 +102,7 @@ export class TrainingJob {
     if (this.#settled) return;
     this.#settled = true;
     this.#worker?.terminate();
+    for (const h of this.#helpers) h.terminate();
     this._emit(event, value);
     settle(value);
   }
@@ -123,7 +138,7 @@ export class TrainingJob {
 export function trainInWorker(model, x, y, options = {}) {
   return new TrainingJob(async (job) => {
     const { compile, worker: oldWorkerName, workerUrl = oldWorkerName ?? locations().worker, wasm, wasmUrl = wasm ?? locations().wasm,
-      transfer = false, progressEvery, callbacks = [], ...fit } = options;
+      transfer = false, progressEvery, callbacks = [], threads = contextThreads(), ...fit } = options;
     const hooks = {};
     for (const h of HOOKS) {
       if (fit[h] !== undefined) {
@@ -162,6 +177,14 @@ export function trainInWorker(model, x, y, options = {}) {
     if (fit.validationData) {
       fit.validationData = fit.validationData.map((t, i) => plainTensor(t, i ? 'validation y' : 'validation x', false, transferList));
     }
+
+    // The worker's threads: its own pthreads pool, or helper workers started here (only a page can
+    // start workers that bundlers find) and connected to it by MessagePorts.
+    const help = await helpersForWorker(threads, { workerUrl, wasm: wasmSource,
+      onDeath: (e) => job._fail(new Error(`trainInWorker: ${e.message}`)) });
+    job._attachHelpers(help.workers);
+    Object.assign(msg, { threads, strategy: help.strategy, helperPorts: help.ports });
+    transferList.push(...help.ports);
 
     const worker = await spawn(workerUrl);
     job._attach(worker);

@@ -92,3 +92,14 @@ job2.stop();
 await job2.promise.catch((e: unknown) => console.log(e instanceof Error ? e.message : e));
 
 for (const m of [model, loaded, trained]) m.dispose();
+
+// Threads (issue 15).
+await cnn.setThreads(2, { strategy: 'workers' });
+const threadCount: number = cnn.threads();
+const info: cnn.BackendInfo = cnn.backendInfo();
+const strategy: cnn.ThreadStrategy = info.strategy;
+const built: 'single' | 'pthreads' = info.build;
+console.log(threadCount, strategy, built, info.crossOriginIsolated, info.hardwareConcurrency, info.shardSize);
+const predictedAsync: cnn.Tensor = await model.predictAsync(images.slice(0, 5), { batchSize: 64 });
+console.log(predictedAsync.shape);
+cnn.trainInWorker(spec, cnn.data.sampleRef({ count: 100 }), null, { threads: 2, epochs: 1 });

@@ -21,4 +21,7 @@ new cnn.Model(null); // error TS2673
 cnn.trainInWorker(model, images, labels).on('progress', () => {}); // error TS2345
 model.layers[0]!.outputShape = [null, 3]; // error TS2540
 cnn.callbacks.earlyStopping({ patient: 3 }); // error TS2353
-console.log(n);
+await cnn.setThreads(2, { strategy: 'fibers' }); // error TS2322
+const t: Promise<number> = cnn.threads(); // error TS2322
+const p: cnn.Tensor = model.predictAsync(images); // error TS2740
+console.log(n, t, p);
