@@ -183,7 +183,10 @@ test('trainInWorker({ threads: 2 }) trains on helper workers to the same bits as
   const one = await train(1, 'auto', 20);
   await cnn.setThreads(2, { strategy: 'workers' });
   const job = cnn.trainInWorker(net(), x, y, { threads: 2, epochs: 2, batchSize: 20, augment: AUGMENT, validationSplit: 0.1 });
+  let info = null;
+  job.on('trainBegin', (e) => { info = e.backendInfo; });
   const { model, history } = await job;
+  assert.deepEqual([info.strategy, info.threads], ['workers', 2], 'the training worker says what it runs');
   try {
     assert.equal(job._helperWorkers.length, 1, 'one helper, started here');
     assertSame({ weights: model.getWeights(), history: numbers(history.history), predictions: model.predict(xTest).data }, one, 'trainInWorker');

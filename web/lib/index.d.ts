@@ -1480,8 +1480,8 @@ export interface TrainResult {
 
 /** A job's events and their payloads. */
 export interface TrainingJobEvents {
-  /** The worker started training. */
-  trainBegin: Record<string, never>;
+  /** The worker started training; `backendInfo` is the training worker's ({@link backendInfo}: its strategy and threads). */
+  trainBegin: { backendInfo: BackendInfo };
   epochBegin: { type: 'epochBegin'; epoch: number };
   /** Progress, at most every `progressEvery` ms. */
   batch: { type: 'batch'; epoch: number; batch: number; logs: BatchLogs };

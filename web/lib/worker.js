@@ -15,6 +15,7 @@ import { Tensor } from './tensor.js';
 import { mnistSample } from './data.js';
 import { callbackFromJSON } from './callbacks.js';
 import { useThreadsInWorker } from './parallel.js';
+import { backendInfo } from './threads.js';
 import { isHelperMessage, serveHelperRequest } from './helper.js';
 
 let port = null;
@@ -49,7 +50,7 @@ async function train(msg) {
   fit.callbacks = [
     ...(msg.callbacks ?? []).map(callbackFromJSON),
     {
-      onTrainBegin: () => post({ type: 'trainBegin' }),
+      onTrainBegin: () => post({ type: 'trainBegin', backendInfo: backendInfo() }),
       onEpochBegin: (epoch) => {
         epochNow = epoch;
         post({ type: 'epochBegin', epoch });

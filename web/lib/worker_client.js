@@ -198,7 +198,7 @@ export function trainInWorker(model, x, y, options = {}) {
           worker.post(msg, transferList);
           break;
         case 'trainBegin':
-          job._emit('trainBegin', {});
+          job._emit('trainBegin', { backendInfo: m.backendInfo });
           await fire('onTrainBegin', {});
           break;
         case 'epochBegin':
