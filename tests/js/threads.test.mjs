@@ -263,6 +263,23 @@ test('a helper that dies during predictAsync, or during trainInWorker, rejects w
   await assert.rejects(job, /^Error: trainInWorker: wasmcnn: helper worker 1 of 1 died during training \(.*exited.*\)$/);
 });
 
+test('a helper whose script does not load rejects with an Error naming it and the URL', async () => {
+  await cnn.setThreads(1);
+  await cnn.ready({ workerUrl: 'missing/worker.js' });
+  const model = net();
+  try {
+    await cnn.setThreads(2, { strategy: 'workers' });
+    await assert.rejects(model.predictAsync(images),
+      /^Error: wasmcnn: helper worker 1 of 1 did not start \(.*missing\/worker\.js.*\)$/);
+    await assert.rejects(model.fit(x, y, { epochs: 1, batchSize: 32 }), /helper worker 1 of 1 did not start/);
+    assert.equal(model.isTraining, false);
+  } finally {
+    await cnn.ready({ workerUrl: new URL('../../web/lib/worker.js', import.meta.url) });
+  }
+  assert.ok(sameBits((await model.predictAsync(xTest)).data, model.predict(xTest).data), 'with the script found again');
+  model.dispose();
+});
+
 test('stop() ends after the current step with no helper busy; dispose() drops the replicas; no wasm memory leaks', async () => {
   await cnn.setThreads(2, { strategy: 'workers' });
   const warm = net();

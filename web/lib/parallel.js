@@ -66,9 +66,12 @@ export async function helpersForWorker(n, { workerUrl, wasm, onDeath }) {
     const name = `helper worker ${i + 1} of ${count}`;
     const endpoint = await spawner('trainInWorker')(workerUrl, { caller: 'trainInWorker', name: 'the worker' });
     const channel = new MessageChannel();
-    endpoint.onError((e) => onDeath(new Error(`wasmcnn: ${name} died during training (${e.message})`)));
+    let started = false;
+    endpoint.onError((e) => onDeath(new Error(`wasmcnn: ${name} ${started ? 'died during training' : 'did not start'} (${e.message})`)));
     endpoint.on((m) => {
-      if (m?.type === 'ready') endpoint.post({ type: 'helper', wasm, port: channel.port1 }, [channel.port1]);
+      if (m?.type !== 'ready') return;
+      started = true;
+      endpoint.post({ type: 'helper', wasm, port: channel.port1 }, [channel.port1]);
     });
     workers.push(endpoint);
     ports.push(channel.port2);
