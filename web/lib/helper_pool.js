@@ -57,7 +57,7 @@ function portEndpoint(port) {
 }
 
 /** Why a helper's request failed: the helper died (`died`) or reported an Error while alive. */
-export class HelperFault extends Error {
+class HelperFault extends Error {
   constructor(message, died) {
     super(message);
     this.died = died;
@@ -204,7 +204,7 @@ export const idOf = (model) => {
 // A model that is garbage-collected without dispose(): its replicas go too.
 const forgetOnCollect = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((id) => dropReplicas(id)) : null;
 
-export function dropReplicas(id) {
+function dropReplicas(id) {
   for (const h of helpers) {
     for (const key of h.replicas.keys()) {
       if (key.startsWith(`${id}:`)) {
@@ -228,8 +228,8 @@ export async function replicaIn(h, key, made, model, augment) {
   h.replicas.set(key, made);
 }
 
-
-export function named(e, index, count, during) {
+/** The Error of a helper's failure, naming it: "wasmcnn: helper worker 2 of 3 died during training (...)". */
+function named(e, index, count, during) {
   if (!(e instanceof HelperFault)) return e;
   return new Error(e.died
     ? `wasmcnn: helper worker ${index + 1} of ${count} died during ${during} (${e.message})`

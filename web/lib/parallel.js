@@ -79,7 +79,6 @@ export async function helpersForWorker(n, { workerUrl, wasm, onDeath }) {
   return { strategy: run, ports, workers };
 }
 
-
 /** The parameters of `model` (all of them, getWeights() order) as a Float32Array. */
 function paramsOf(h, staging) {
   const c = getCore();
@@ -99,8 +98,6 @@ function blocks(items, parts) {
   }
   return out;
 }
-
-/** The Error of a helper's failure, naming it: "wasmcnn: helper worker 2 of 3 died during training (...)". */
 
 // --- training ---
 
