@@ -196,7 +196,8 @@ async function importThreadedFactory() {
   return factory;
 }
 
-async function instantiate(build, compiled) {
+// threaded: [factory, options] of the pthreads build; null for the single one.
+async function instantiate(compiled, threaded) {
   const options = {
     instantiateWasm(imports, receive) {
       WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled));
@@ -205,14 +206,14 @@ async function instantiate(build, compiled) {
     print: () => {},
     printErr: () => {},
   };
-  if (build === 'single') return createWasmcnnCore(options);
-  const [factory, threaded] = await Promise.all([importThreadedFactory(), threadedModuleOptions()]);
+  if (!threaded) return createWasmcnnCore(options);
+  const [factory, threadedOptions] = threaded;
   // Emscripten's Node glue also sets the global Worker (to worker_threads' Worker); the app's own
   // global stays as it was.
   const hadWorker = Object.prototype.hasOwnProperty.call(globalThis, 'Worker');
   const appWorker = globalThis.Worker;
   try {
-    const module = await factory({ ...options, ...threaded });
+    const module = await factory({ ...options, ...threadedOptions });
     keepViewsFresh(module);
     return module;
   } finally {
@@ -245,10 +246,13 @@ export function ready(options = {}) {
   if (core) return Promise.resolve(core);
   if (corePromise && !wasm) return corePromise;
   const load = async (which) => {
+    // The pthreads build's glue loads while its .wasm downloads and compiles.
+    const threaded = which === 'pthreads' ? Promise.all([importThreadedFactory(), threadedModuleOptions()]) : null;
+    threaded?.catch(() => {}); // its failure is reported below, once the .wasm is settled
     let compiled;
     if (typeof WebAssembly === 'object' && wasm instanceof WebAssembly.Module) compiled = wasm;
     else compiled = await compileWasm(wasm, which);
-    return instantiate(which, compiled);
+    return instantiate(compiled, threaded && await threaded);
   };
   corePromise = (async () => {
     let which = options.threads !== false && threadsPossible() ? 'pthreads' : 'single';
