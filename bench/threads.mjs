@@ -154,6 +154,41 @@ function printRowTable(r, key, title, n) {
   }
 }
 
+/**
+ * How the measured 2-thread speed-ups would extend to more cores: Amdahl's law with the serial share
+ * s read off the 2-thread figure (the vCPU pair counted as `ceiling` CPUs, what the peak loop got
+ * from both at once), and the work split into units that cannot be cut further: shards of 8 samples
+ * for training, images for batch inference. Plus what a training step's reduction moves.
+ */
+function printScaling(r, models, ceiling) {
+  const C = ceiling ?? 2;
+  const rows = [
+    ['lenetTrain32', 'LeNet training, batch 32', 'lenet', 32, true], ['lenetTrain256', 'LeNet training, batch 256', 'lenet', 256, true],
+    ['vggTrain64', 'VGG training, batch 64', 'vgg', 64, true],
+    ['lenetInfer256', 'LeNet inference, batch 256', 'lenet', 256, false], ['vggInfer64', 'VGG inference, batch 64', 'vgg', 64, false],
+  ];
+  console.log(`\nScaling beyond two cores: Amdahl's law from the measured 2-thread speed-up S2, the vCPU pair counted as ${C.toFixed(2)} CPUs:` +
+    '\n   serial share s = (1/S2 - 1/C) / (1 - 1/C); S(N) = 1 / (s + (1 - s) / min(N, units)), units = shards of 8 samples (training) or images (inference)');
+  for (const [key, title, model, batch, trains] of rows) {
+    const m = models?.[model];
+    const units = trains ? Math.ceil(batch / 8) : batch;
+    const step = m && trains
+      ? `; a step sums ${units} shard gradients of ${(m.params * 4 / 1e6).toFixed(2)} MB = ${(units * m.params * 4 / 1e6).toFixed(1)} MB against ${(batch * m.train / 1e9).toFixed(2)} GFLOP`
+      : '';
+    const parts = [];
+    for (const strategy of ['pthreads', 'workers']) {
+      const a = r.single?.rows?.[key];
+      const b = r[strategy]?.rows?.[key];
+      if (!a || !b) continue;
+      const S2 = b.median / a.median;
+      const sh = Math.min(1, Math.max(0, (1 / S2 - 1 / C) / (1 - 1 / C)));
+      const S = (n) => 1 / (sh + (1 - sh) / Math.min(n, units));
+      parts.push(`${strategy} S2 ${S2.toFixed(2)}, s ${(100 * sh).toFixed(1)}%: 4 cores ${S(4).toFixed(1)}x, 8 ${S(8).toFixed(1)}x, 16 ${S(16).toFixed(1)}x`);
+    }
+    console.log(`   ${title}: ${parts.length ? parts.join('; ') : 'no 2-thread figure'}${units < 16 ? ` (${units} shards: threads beyond ${units} idle)` : ''}${step}`);
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 export async function runThreads(argv) {
@@ -260,6 +295,8 @@ export async function runThreads(argv) {
     }
 
     ROWS.forEach(([key, title], i) => printRowTable(r, key, title, i + 1));
+
+    printScaling(r, ref.models, ceiling);
 
     const starred = Object.values(r).some((x) => x?.rows && Object.values(x.rows).some((f) => f.others > OTHERS_LIMIT));
     if (starred) {

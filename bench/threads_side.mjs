@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { gc, stats } from './measure.mjs';
 import { loadPeak } from './peak/peak.mjs';
 import { IMAGE } from './peers/common.mjs';
-import { vgg, randomImages } from './modern_models.mjs';
+import { flopsOf, vgg, randomImages } from './modern_models.mjs';
 import { onnxSchema, sequentialOnnx } from './peers/onnx_sequential.mjs';
 
 const spec = JSON.parse(process.argv[2]);
@@ -280,7 +280,9 @@ async function prepareSide() {
   const lenetProbs = model.predict(cnn.tensor(data.xTest.subarray(0, 512 * IMAGE), [512, 28, 28, 1]), { batchSize: 256 }).data;
   const v = vgg(cnn);
   const vggProbs = v.predict(cnn.tensor(vggData(64).x, [64, ...VGG_SHAPE]), { batchSize: 64 }).data;
-  return { weights, lenetProbs: b64(lenetProbs), vggProbs: b64(vggProbs) };
+  // What a training step moves and computes, for the scaling arithmetic: parameters (floats) and FLOP per image.
+  const size = (m) => ({ params: m.getWeights().reduce((a, w) => a + w.data.length, 0), ...flopsOf(m) });
+  return { weights, lenetProbs: b64(lenetProbs), vggProbs: b64(vggProbs), models: { lenet: size(model), vgg: size(v) } };
 }
 
 function reference() {
