@@ -117,7 +117,7 @@ function printRowTable(r, key, title, n) {
     ['wasmcnn pthreads', r.single, r.pthreads],
     ['wasmcnn workers', r.single, r.workers],
   ];
-  if (!trains) lines.push(['ONNX Runtime Web', r.ort1, r.ort2], ['TF.js (wasm)', r.tf1, r.tf2]);
+  if (!trains) lines.push(['ONNX Runtime Web', r.ort1, r.ort2], ['TF.js (wasm)', r.tf1, r.tf2], ['TF.js (wasm) Chrom.', r.tfb1, r.tfb2]);
   console.log(`\n${n}. ${title}`);
   const unit = isRate(key) ? 'images/s' : 'ms';
   console.log(`   ${''.padEnd(18)} ${`1 thread (CPU 0), ${unit}`.padEnd(30)} ${`2 threads (CPUs 0,1), ${unit}`.padEnd(30)} 2T/1T`);
@@ -144,7 +144,7 @@ function printRowTable(r, key, title, n) {
   // wasmcnn against each peer, both at 2 threads: the issue wants wasmcnn ahead.
   for (const [strategy, ours] of [['pthreads', r.pthreads], ['workers', r.workers]]) {
     const a = ours?.rows?.[key];
-    const parts = [['ORT', r.ort2], ['TF.js-wasm', r.tf2]].map(([peer, p]) => {
+    const parts = [['ORT', r.ort2], ['TF.js-wasm', r.tf2], ['TF.js-wasm in Chromium', r.tfb2]].map(([peer, p]) => {
       const b = p?.rows?.[key];
       if (!a || !b) return `vs ${peer} 2T: n/a`;
       const q = better(a, b, key);
@@ -264,6 +264,9 @@ export async function runThreads(argv) {
     r.ort2 = await column('ort', 2, null, 'ORT 2 threads');
     r.tf1 = await column('tfjs_wasm', 1, null, 'TF.js-wasm 1 thread');
     r.tf2 = await column('tfjs_wasm', 2, null, 'TF.js-wasm 2 threads');
+    // TF.js runs its threads only in a cross-origin isolated page: the same models there, 1 and 2 threads.
+    r.tfb1 = await column('tfjs_wasm_browser', 1, null, 'TF.js-wasm in Chromium 1 thread');
+    r.tfb2 = await column('tfjs_wasm_browser', 2, null, 'TF.js-wasm in Chromium 2 threads');
 
     // ------------------------------------------------ report
     console.log('\nColumns');
@@ -279,7 +282,8 @@ export async function runThreads(argv) {
         (x.check ? `; given wasmcnn's weights: LeNet max |Δp| ${x.check.lenet.maxAbsDiff.toExponential(1)}, VGG ${x.check.vgg.maxAbsDiff.toExponential(1)}, same classes` : '');
     };
     for (const [name, x] of [['wasmcnn 1 thread', r.single], ['wasmcnn pthreads, 2', r.pthreads], ['wasmcnn workers, 2', r.workers],
-      ['ONNX Runtime Web, 1', r.ort1], ['ONNX Runtime Web, 2', r.ort2], ['TF.js (wasm), 1', r.tf1], ['TF.js (wasm), 2', r.tf2]]) {
+      ['ONNX Runtime Web, 1', r.ort1], ['ONNX Runtime Web, 2', r.ort2], ['TF.js (wasm), 1', r.tf1], ['TF.js (wasm), 2', r.tf2],
+      ['TF.js (wasm) Chrom., 1', r.tfb1], ['TF.js (wasm) Chrom., 2', r.tfb2]]) {
       console.log(`   ${describe(name, x)}`);
     }
     console.log(`\nDeterminism against the single-thread reference process (LeNet seed 7, one epoch of ${fmtNum(cfg.determinismImages)} images, batch 32;` +

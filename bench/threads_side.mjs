@@ -6,7 +6,7 @@
 // Every timed repetition records, besides wall time, how much of the pinned CPUs other processes
 // took meanwhile (/proc/stat busy time of those CPUs minus this process's CPU time): on this shared
 // machine that, not a CPU share of our own, says whether a 2-thread figure was disturbed.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { gc, stats } from './measure.mjs';
 import { loadPeak } from './peak/peak.mjs';
 import { IMAGE } from './peers/common.mjs';
@@ -60,18 +60,50 @@ function busySeconds() {
   }
 }
 
+/** CPU seconds of the live processes this one started, and theirs (Chromium's), from /proc. */
+function descendantsCpuSeconds() {
+  const parent = new Map();
+  const cpu = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+      parent.set(Number(d), Number(f[1]));
+      cpu.set(Number(d), (Number(f[11]) + Number(f[12])) / USER_HZ); // utime, stime
+    } catch { /* the process ended meanwhile */ }
+  }
+  let total = 0;
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, ppid] of parent) {
+      if (!mine.has(pid) && mine.has(ppid)) {
+        mine.add(pid);
+        total += cpu.get(pid);
+        grew = true;
+      }
+    }
+  }
+  return total;
+}
+// Only the browser column has processes of its own worth counting.
+const ownCpu = spec.side === 'tfjs_wasm_browser'
+  ? () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6 + descendantsCpuSeconds(); }
+  : () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
+
 /**
- * Runs fn once: wall seconds, this process's CPU use in CPUs (all its threads), and the share of the
- * pinned CPUs that other processes (or the hypervisor) took meanwhile.
+ * Runs fn once: wall seconds, this process's CPU use in CPUs (all its threads, and for the browser
+ * column Chromium's processes), and the share of the pinned CPUs that other processes (or the
+ * hypervisor) took meanwhile.
  */
 async function timed(fn) {
   const b0 = busySeconds();
-  const c0 = process.cpuUsage();
+  const c0 = ownCpu();
   const t0 = performance.now();
   await fn();
   const seconds = (performance.now() - t0) / 1e3;
-  const c = process.cpuUsage(c0);
-  const ours = (c.user + c.system) / 1e6;
+  const ours = ownCpu() - c0;
   const b1 = busySeconds();
   const others = b0 === null || !cpus.length ? null : Math.max(0, (b1 - b0 - ours) / (seconds * cpus.length));
   return { seconds, cpus: ours / seconds, others };
@@ -455,7 +487,73 @@ async function tfjsWasmSide() {
   return { version: tf.version.tfjs, detail: `XNNPACK, SIMD, ${threads} thread(s); multithread detected under Node: ${detected}`, check, rows };
 }
 
-const SIDES = { peak: peakSide, prepare: prepareSide, wasmcnn: wasmcnnSide, ort: ortSide, tfjs_wasm: tfjsWasmSide };
+/** Per repetition: once() gives the figure (timed inside the page), timed() around it the CPU accounting. */
+async function measured(reps, once, extra) {
+  const values = [];
+  const runs = [];
+  for (let rep = 0; rep < reps; rep++) {
+    gc();
+    let v;
+    runs.push(await timed(async () => {
+      v = await once();
+    }));
+    values.push(v);
+  }
+  return summary(values, runs, extra);
+}
+
+/** TF.js-wasm in a cross-origin isolated Chromium page (bench/peers/tfjs_wasm_browser.mjs): the only place its threads run. */
+async function tfjsWasmBrowserSide() {
+  if (!existsSync('/usr/bin/chromium')) return { na: 'no /usr/bin/chromium (scripts/setup.sh --browser installs it)', short: 'no Chromium' };
+  const { openTfjsWasmPage } = await import('./peers/tfjs_wasm_browser.mjs');
+  const browser = await openTfjsWasmPage(spec.threads);
+  try {
+    const { page, info } = browser;
+    if (info.threads !== spec.threads) {
+      return {
+        short: `getThreadsCount() ${info.threads}: see Columns`,
+        na: `${info.browser}, cross-origin isolated ${info.isolated}, multithread detected ${info.multithread}, ${info.binary} loaded, ` +
+          `yet getThreadsCount() is ${info.threads} after setThreadsCount(${spec.threads}): XNNPACK got no thread pool (tfjs issue #8513, open for 4.22)`,
+      };
+    }
+    const { cnn, ref, lenetModel, vggModel } = await peerModels();
+    for (const [name, model] of [['lenet', lenetModel], ['vgg', vggModel]]) {
+      const { weightData, ...artifacts } = cnn.toTfjsArtifacts(model);
+      await page.evaluate(([n, a, w]) => window.bench.load(n, a, w), [name, artifacts, Buffer.from(weightData).toString('base64')]);
+    }
+    const data = await mnist();
+    await page.evaluate(([n, s]) => window.bench.put(n, s), ['mnist', b64(data.xTest)]);
+    await page.evaluate(([n, s]) => window.bench.put(n, s), ['vgg', b64(vggData(64).x)]);
+    const predict = async (name, dataName, n, shape) => fromB64(await page.evaluate((a) => window.bench.predict(...a), [name, dataName, n, shape]));
+    const check = {
+      lenet: checkPeer('TF.js-wasm (Chromium) LeNet', await predict('lenet', 'mnist', 512, [28, 28, 1]), ref.lenetProbs, 512, 1e-5),
+      vgg: checkPeer('TF.js-wasm (Chromium) VGG', await predict('vgg', 'vgg', 64, VGG_SHAPE), ref.vggProbs, 64, 1e-4),
+    };
+    const ev = (fn, ...a) => page.evaluate(([f, args]) => window.bench[f](...args), [fn, a]);
+    const L = [28, 28, 1];
+    await ev('warm', 'lenet', 'mnist', 1, L, cfg.warmupCalls);
+    await ev('warm', 'lenet', 'mnist', 256, L, Math.max(2, cfg.warmupCalls / 50));
+    await ev('warm', 'vgg', 'vgg', 1, VGG_SHAPE, cfg.warmupCalls / 10);
+    await ev('warm', 'vgg', 'vgg', 64, VGG_SHAPE, Math.max(2, cfg.warmupCalls / 50));
+    log('LeNet and VGG inference in Chromium ...');
+    const rows = {};
+    const batches = async (name, dataName, n, shape, calls, wrap) => (n * calls) / (await ev('batches', name, dataName, n, shape, calls, wrap));
+    const median = async (...a) => stats(await ev('latencies', ...a)).median;
+    rows.lenetInfer256 = await measured(cfg.reps, () => batches('lenet', 'mnist', 256, L, cfg.lenetBatches, 1792), { images: 256, calls: cfg.lenetBatches });
+    rows.lenetLatency = await measured(cfg.reps, () => median('lenet', 'mnist', L, cfg.lenetLatencyCalls, 2000), { calls: cfg.lenetLatencyCalls });
+    rows.vggInfer64 = await measured(cfg.reps, () => batches('vgg', 'vgg', 64, VGG_SHAPE, cfg.vggBatches, 64), { images: 64, calls: cfg.vggBatches });
+    rows.vggLatency = await measured(cfg.reps, () => median('vgg', 'vgg', VGG_SHAPE, cfg.vggLatencyCalls, 64), { calls: cfg.vggLatencyCalls });
+    return {
+      version: info.version,
+      detail: `${info.browser}, cross-origin isolated ${info.isolated}, ${info.binary}, ${info.threads} thread(s)`,
+      check, rows,
+    };
+  } finally {
+    await browser.close();
+  }
+}
+
+const SIDES = { peak: peakSide, prepare: prepareSide, wasmcnn: wasmcnnSide, ort: ortSide, tfjs_wasm: tfjsWasmSide, tfjs_wasm_browser: tfjsWasmBrowserSide };
 
 let result;
 try {
