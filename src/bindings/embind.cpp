@@ -18,10 +18,12 @@
 #include <type_traits>
 
 #include "core/check.h"
+#include "core/thread_pool.h"
 #include "io/model_file.h"
 #include "layers/layer_def.h"
 #include "layers/registry.h"
 #include "train/model.h"
+#include "train/shards.h"
 
 using namespace emscripten;
 using namespace wasmcnn;
@@ -57,6 +59,12 @@ val to_js(const Shape& shape) {
 template <class T>
 const T* ptr(uintptr_t p) {
   return reinterpret_cast<const T*>(p);
+}
+
+// A buffer the core writes into (allocated by JavaScript with _malloc).
+template <class T>
+T* out_ptr(uintptr_t p) {
+  return reinterpret_cast<T*>(p);
 }
 
 val view(const Tensor& t) { return val(typed_memory_view(t.size(), t.data())); }
@@ -355,6 +363,13 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
            }));
   function("layerOutputShape", &js_layer_output_shape);
 
+  // Threads (core/thread_pool.h): the pool of this module instance, shared by its models.
+  function("setThreads", optional_override([](int n) { return guard([&] { set_threads(n); }); }));
+  function("threads", &threads);
+  function("threadsStarted", &threads_started);
+  function("threadsBuild", &threads_build);
+  function("shardSize", optional_override([] { return kShardSize; }));
+
   value_object<OptimizerConfig>("OptimizerConfig")
       .field("type", &OptimizerConfig::type)
       .field("learningRate", &OptimizerConfig::learning_rate)
@@ -432,6 +447,36 @@ EMSCRIPTEN_BINDINGS(wasmcnn) {
                 }))
       .function("trainBatch", optional_override([](Model& m, uintptr_t x, uintptr_t t, int n) {
                   return guard([&] { return m.train_batch(ptr<float>(x), ptr<float>(t), n); });
+                }))
+      // The pieces of a step for the worker strategy (web/lib/parallel.js; Model::shard_gradients).
+      .function("paramFloats", &Model::param_floats)
+      .function("getParams", optional_override([](Model& m, uintptr_t out) { m.get_params(out_ptr<float>(out)); }))
+      .function("setParams", optional_override([](Model& m, uintptr_t in) {
+                  return guard([&] {
+                    const float* p = ptr<float>(in);
+                    for (size_t k = 0, n = m.param_floats(); k < n; ++k)
+                      check(std::isfinite(p[k]), "setParams: value ", p[k], " at index ", k, " is not finite");
+                    m.set_params(p);
+                  });
+                }))
+      .function("step", optional_override([](Model& m) { return double(m.step()); }))
+      .function("shardGradients", optional_override([](Model& m, uintptr_t x, uintptr_t t, int n, int first, int last,
+                                                       double step, uintptr_t grads, uintptr_t losses) {
+                  return guard([&] {
+                    check(step >= 0 && step == std::floor(step), "shardGradients: step must be a whole number, got ", step);
+                    const BatchResult r = m.shard_gradients(ptr<float>(x), ptr<float>(t), n, first, last, uint64_t(step),
+                                                            out_ptr<float>(grads), out_ptr<double>(losses));
+                    val out = val::object();
+                    out.set("correct", r.accuracy);
+                    out.set("finite", r.finite);
+                    return out;
+                  });
+                }))
+      .function("applyGradients", optional_override([](Model& m, uintptr_t grads, uintptr_t losses, int shards, int n,
+                                                       double correct) {
+                  return guard([&] {
+                    return m.apply_gradients(ptr<float>(grads), ptr<double>(losses), shards, n, correct);
+                  });
                 }))
       .function("evaluateBatch", optional_override([](Model& m, uintptr_t x, uintptr_t t, int n) {
                   return guard([&] { return m.evaluate_batch(ptr<float>(x), ptr<float>(t), n); });

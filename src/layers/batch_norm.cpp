@@ -14,6 +14,10 @@
 // Keras 2.1.3+ (keras-team/keras#9028) and tf.keras 2.x's fused kernel (tensorflow/tensorflow#55545,
 // which reports the fused and non-fused paths disagreeing).
 //
+// In training a batch is normalised shard by shard (train/shards.h: ghost batch normalisation, as
+// Keras' `virtual_batch_size` does), and the moving statistics move once per step, towards the mean
+// of the shards' statistics (apply_statistics); a batch of one shard is exactly the formula above.
+//
 // A frozen layer (trainable() false) runs in inference mode even while the model trains and leaves
 // its moving statistics alone, as Keras does (`if training and self.trainable:` in the same file,
 // and the class docstring "About setting `layer.trainable = False`"). TensorFlow.js layers does not
@@ -80,13 +84,13 @@ class BatchNorm final : public Layer {
           const double d = xr[j] - sum[j];
           sum2[j] += d * d;
         }
-      const float m = config_.momentum;
+      // The batch statistics go where the moving ones collect theirs (apply_statistics).
       for (size_t j = 0; j < c; ++j) {
         const double var = sum2[j] / double(rows);
         mean_[j] = float(sum[j]);
         inv_std_[j] = float(1.0 / std::sqrt(var + double(eps)));
-        moving_mean_.w[j] = m * moving_mean_.w[j] + (1.f - m) * float(sum[j]);
-        moving_variance_.w[j] = m * moving_variance_.w[j] + (1.f - m) * float(var);
+        moving_mean_.dw[j] = float(sum[j]);
+        moving_variance_.dw[j] = float(var);
       }
     } else {
       // A negative moving variance can only come from outside (setWeights, an edited file); read as
@@ -143,6 +147,16 @@ class BatchNorm final : public Layer {
         const float xhat = (xr[j] - mean_[j]) * inv_std_[j];
         dxr[j] = (gamma(j) * inv_std_[j]) * (dyr[j] - float(sum[j]) - xhat * float(sum2[j]));
       }
+  }
+
+  // The slots of moving_mean and moving_variance in dw hold the sum of the shards' batch means
+  // and variances: the moving statistics move once towards their mean.
+  void apply_statistics(int shards) override {
+    const float m = config_.momentum, k = float(shards);
+    for (int j = 0; j < c_; ++j) {
+      moving_mean_.w[j] = m * moving_mean_.w[j] + (1.f - m) * (moving_mean_.dw[j] / k);
+      moving_variance_.w[j] = m * moving_variance_.w[j] + (1.f - m) * (moving_variance_.dw[j] / k);
+    }
   }
 
   std::vector<Param*> params() override {

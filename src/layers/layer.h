@@ -6,8 +6,9 @@
 // Shapes passed to build() are per sample (no batch dimension); tensors passed to forward() and
 // backward() carry the batch as dimension 0. backward() receives the x and y of the matching
 // forward() call, writes dx (when `dx` is non-null) and overwrites the parameter gradients.
-// Layers keep whatever caches they need (im2col buffers, argmax, masks) as members sized on first
-// use, so a steady batch size allocates nothing.
+// Layers keep whatever they need between forward and backward (argmax, masks) as members sized on
+// first use, so a steady batch size allocates nothing; a thread that runs part of a batch runs it on
+// its own copy of the model (Model's replicas), so no layer object is ever used by two threads.
 #pragma once
 
 #include <memory>
@@ -60,6 +61,10 @@ class Layer {
   virtual void forward(const Tensor& x, Tensor& y, Context& ctx) = 0;
   virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, Context& ctx) = 0;
   virtual std::vector<Param*> params() { return {}; }
+  // After a training step of `shards` shards (train/shards.h) whose statistics were summed into
+  // the dw of non-trainable parameters: moves those statistics (BatchNorm's moving mean and
+  // variance). Called only for trainable layers, once per step.
+  virtual void apply_statistics(int shards) { (void)shards; }
 
   // Any number of inputs, as the model calls them. dx[k] may be null: input k needs no gradient.
   virtual Shape build_n(const std::vector<Shape>& inputs) { return build(inputs.at(0)); }

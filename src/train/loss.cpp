@@ -50,11 +50,11 @@ int target_class(LossKind kind, const float* t, int i, int k) {
 
 }  // namespace
 
-LossValue compute_loss(LossKind kind, const Tensor& y, const Tensor* logits, const float* t, Tensor* grad) {
+LossValue compute_loss(LossKind kind, const Tensor& y, const Tensor* logits, const float* t, Tensor* grad, int batch) {
   const int n = y.dim(0), k = int(y.size() / size_t(n));
   LossValue out;
   if (grad) grad->resize(y.shape());
-  const float inv_n = 1.f / float(n);
+  const float inv_n = 1.f / float(batch > 0 ? batch : n);
   double total = 0;
   for (int i = 0; i < n; ++i) {
     const float* yi = y.data() + size_t(i) * k;
@@ -100,6 +100,7 @@ LossValue compute_loss(LossKind kind, const Tensor& y, const Tensor* logits, con
       total += l;
     }
   }
+  out.total = total;
   out.loss = total / n;
   return out;
 }

@@ -6,14 +6,17 @@
 #include <sstream>
 
 #include "core/check.h"
+#include "core/thread_pool.h"
 #include "kernels/eltwise.h"
 #include "layers/layer_def.h"
 #include "layers/registry.h"
+#include "train/shards.h"
 
 namespace wasmcnn {
 
 namespace {
 constexpr int kPredictChunk = 256;  // samples per forward pass in predict(): bounds activation memory
+constexpr int kThreadChunk = 16;    // samples per task of predict() on several threads, and of evaluate
 }
 
 std::string keras_class_name(const std::string& type) {
@@ -101,6 +104,7 @@ Layer& Model::add(const LayerConfig& given, const std::vector<std::string>& inpu
   }
   layers_.push_back(std::move(layer));
   inputs_.push_back(std::move(inputs));
+  ++structure_;
   refresh_slots();
   acts_.resize(layers_.size() + 1);
   grads_.resize(layers_.size() + 1);
@@ -112,6 +116,7 @@ void Model::pop() {
   check(!layers_.empty(), "model: pop() on a model with no layers");
   layers_.pop_back();
   inputs_.pop_back();
+  ++structure_;
   refresh_slots();
   acts_.resize(layers_.size() + 1);
   grads_.resize(layers_.size() + 1);
@@ -196,8 +201,8 @@ void Model::check_targets(const float* t, int n) const {
   }
 }
 
-void Model::forward(int n, bool training, bool release, Scratch& scratch, uint64_t step) {
-  Context ctx{training, &scratch, seed_, step};
+void Model::forward(int n, bool training, bool release, Scratch& scratch, uint64_t step, size_t first_sample) {
+  Context ctx{training, &scratch, seed_, step, 0, first_sample};
   const size_t L = layers_.size();
   // The plan: node k's output lives until its last reader has run (the output node to the end).
   std::vector<size_t> last_use(L, L);
@@ -237,21 +242,36 @@ size_t Model::activation_bytes() const {
   return bytes;
 }
 
+void Model::predict_chunk(const float* x, int m, float* out) {
+  stage_input(x, m);
+  forward(m, false, !keep_activations_, scratch_, step_);
+  const size_t out_size = shape_size(output_shape());
+  // Finite weights can still overflow (after a divergence, or huge imported weights): say so
+  // rather than hand back NaN as if it were a prediction.
+  if (!kernels::all_finite(size_t(m) * out_size, acts_.back().data()))
+    fail("model: predict: the output is not finite (the activations overflowed float32); the weights are too large, "
+         "e.g. after the loss diverged");
+  std::memcpy(out, acts_.back().data(), size_t(m) * out_size * sizeof(float));
+}
+
 const Tensor& Model::predict(const float* x, int n) {
   check_inputs(x, n, "predict");
   out_.resize(with_batch(n, output_shape()));
   const size_t in_size = sample_size(), out_size = shape_size(output_shape());
-  for (int i0 = 0; i0 < n; i0 += kPredictChunk) {
-    const int m = std::min(kPredictChunk, n - i0);
-    stage_input(x + size_t(i0) * in_size, m);
-    forward(m, false, !keep_activations_, scratch_, step_);
-    // Finite weights can still overflow (after a divergence, or huge imported weights): say so
-    // rather than hand back NaN as if it were a prediction.
-    if (!kernels::all_finite(size_t(m) * out_size, acts_.back().data()))
-      fail("model: predict: the output is not finite (the activations overflowed float32); the weights are too large, "
-           "e.g. after the loss diverged");
-    std::memcpy(out_.data() + size_t(i0) * out_size, acts_.back().data(), size_t(m) * out_size * sizeof(float));
-  }
+  // Each sample's output is computed alone, so any split gives the same bits. With keep_activations
+  // the caller wants every activation of the last chunk: one thread.
+  const int chunk = threads() > 1 && !keep_activations_ ? kThreadChunk : kPredictChunk;
+  const int tasks = (n + chunk - 1) / chunk;
+  const int workers = keep_activations_ ? 1 : std::min(threads(), tasks);
+  if (workers > 1) prepare_replicas(workers);
+  auto task = [&](size_t k, int worker) {
+    const int i0 = int(k) * chunk, m = std::min(chunk, n - i0);
+    worker_model(worker).predict_chunk(x + size_t(i0) * in_size, m, out_.data() + size_t(i0) * out_size);
+  };
+  if (workers > 1)
+    parallel_for(size_t(tasks), task);
+  else
+    for (int k = 0; k < tasks; ++k) task(size_t(k), 0);
   return out_;
 }
 
@@ -302,10 +322,30 @@ void Model::stage_input(const float* x, int n) {
 }
 
 LossValue Model::inference_loss(const float* x, const float* t, int n) {
-  stage_input(x, n);
-  forward(n, false, false, scratch_, step_);
-  Layer& last = *layers_.back();
-  return compute_loss(loss_, acts_.back(), last.logits(act_of(inputs_.back()[0])), t, nullptr);
+  // Fixed chunks whatever the thread count, their sums added in order: the same loss bits on any.
+  const int tasks = (n + kThreadChunk - 1) / kThreadChunk, cols = target_cols();
+  const int workers = std::min(threads(), tasks);
+  if (workers > 1) prepare_replicas(workers);
+  std::vector<LossValue> parts(static_cast<size_t>(tasks));
+  auto task = [&](size_t k, int worker) {
+    Model& m = worker_model(worker);
+    const int i0 = int(k) * kThreadChunk, c = std::min(kThreadChunk, n - i0);
+    m.stage_input(x + size_t(i0) * sample_size(), c);
+    m.forward(c, false, false, m.scratch_, m.step_);
+    const Tensor* logits = m.layers_.back()->logits(m.act_of(m.inputs_.back()[0]));
+    parts[k] = compute_loss(loss_, m.acts_.back(), logits, t + size_t(i0) * cols, nullptr);
+  };
+  if (workers > 1)
+    parallel_for(size_t(tasks), task);
+  else
+    for (int k = 0; k < tasks; ++k) task(size_t(k), 0);
+  LossValue lv;
+  for (const LossValue& p : parts) {
+    lv.total += p.total;
+    lv.correct += p.correct;
+  }
+  lv.loss = lv.total / n;
+  return lv;
 }
 
 BatchResult Model::evaluate_batch(const float* x, const float* t, int n) {
@@ -344,30 +384,53 @@ void Model::set_augment(const AugmentOptions& o) {
 }
 
 BatchResult Model::train_batch(const float* x, const float* t, int n) {
-  BatchResult r = gradients(x, t, n);
-  if (!r.finite) return r;
-  for (const Slot& slot : slots_)
-    if (slot.layer->trainable() && !kernels::all_finite(slot.param->dw.size(), slot.param->dw.data())) {
-      r.finite = false;
-      return r;
-    }
-  optimizer_->step(slots_);
-  return r;
+  return update(gradients(x, t, n), shard_count(n));
 }
 
 BatchResult Model::gradients(const float* x, const float* t, int n) {
   optimizer();
   check_inputs(x, n, "fit");
   check_targets(t, n);
+  const uint64_t step = step_;
+  const int shards = shard_count(n);
+  if (shards == 1) {  // dw is the sum already
+    const LossValue lv = shard_pass(x, t, n, n, 0, step);
+    return reduce(nullptr, &lv.total, 1, n, lv.correct);
+  }
+  const size_t P = param_floats(), in_size = sample_size();
+  const int cols = target_cols();
+  shard_grads_.resize(size_t(shards) * P);
+  std::vector<LossValue> parts(static_cast<size_t>(shards));
+  const int workers = std::min(threads(), shards);
+  if (workers > 1) prepare_replicas(workers);
+  auto task = [&](size_t s, int worker) {
+    Model& m = worker_model(worker);
+    const int b = shard_begin(int(s)), e = shard_end(int(s), n);
+    parts[s] = m.shard_pass(x + size_t(b) * in_size, t + size_t(b) * cols, e - b, n, size_t(b), step);
+    m.copy_gradients(shard_grads_.data() + s * P);
+  };
+  if (workers > 1)
+    parallel_for(size_t(shards), task);
+  else
+    for (int s = 0; s < shards; ++s) task(size_t(s), 0);
+  std::vector<double> losses;
+  double correct = 0;
+  for (const LossValue& p : parts) {
+    losses.push_back(p.total);
+    correct += p.correct;
+  }
+  return reduce(shard_grads_.data(), losses.data(), shards, n, correct);
+}
+
+LossValue Model::shard_pass(const float* x, const float* t, int m, int n, size_t first, uint64_t step) {
   const size_t L = layers_.size();
-  // This step's key for the Noise and Augment streams; the next call is the next step.
-  const uint64_t step = step_++;
   // Augmentation reads the caller's batch and writes acts_[0]: no scratch, no extra copy.
   const bool augment = augment_enabled(augment_);
-  stage_input(augment ? nullptr : x, n);
+  stage_input(augment ? nullptr : x, m);
   if (augment)
-    augment_batch(augment_, n, input_shape_[0], input_shape_[1], input_shape_[2], x, acts_[0].data(), seed_, step);
-  forward(n, true, false, scratch_, step);
+    augment_batch(augment_, m, input_shape_[0], input_shape_[1], input_shape_[2], x, acts_[0].data(), seed_, step,
+                  first);
+  forward(m, true, false, scratch_, step, first);
 
   Layer& last = *layers_.back();
   const Tensor* logits = loss_ == LossKind::MeanSquaredError ? nullptr : last.logits(act_of(inputs_[L - 1][0]));
@@ -375,13 +438,9 @@ BatchResult Model::gradients(const float* x, const float* t, int n) {
   // must differentiate its activation again.
   for (auto& l : layers_) l->set_grad_is_logits(false);
   last.set_grad_is_logits(logits != nullptr);
-  LossValue lv = compute_loss(loss_, acts_[L], logits, t, &grads_[L]);
-  BatchResult r{lv.loss + penalty(), double(lv.correct) / n, true};
-  if (!std::isfinite(r.loss)) {
-    r.finite = false;
-    return r;
-  }
-  Context ctx{true, &scratch_, seed_, step};
+  LossValue lv = compute_loss(loss_, acts_[L], logits, t, &grads_[L], n);
+  if (!std::isfinite(lv.total)) return lv;
+  Context ctx{true, &scratch_, seed_, step, 0, first};
   // Gradients flow only towards nodes with something to train upstream: behind a frozen base
   // (when fine-tuning) backward would compute nothing that is used.
   std::vector<char> wants(L, 0);
@@ -439,8 +498,140 @@ BatchResult Model::gradients(const float* x, const float* t, int n) {
       dxs[j] = nullptr;
     }
   }
+  return lv;
+}
+
+void Model::copy_gradients(float* out) const {
+  for (const Slot& slot : slots_) {
+    const Param* p = slot.param;
+    std::memcpy(out, p->dw.data(), p->dw.size() * sizeof(float));
+    out += p->dw.size();
+  }
+}
+
+BatchResult Model::reduce(const float* grads, const double* losses, int shards, int n, double correct) {
+  ++step_;
+  double loss = 0;
+  for (int s = 0; s < shards; ++s) loss += losses[s];
+  BatchResult r{loss / n + penalty(), correct / n, true};
+  if (!std::isfinite(r.loss)) {
+    r.finite = false;
+    return r;
+  }
+  if (grads) {
+    const size_t P = param_floats();
+    size_t offset = 0;
+    for (const Slot& slot : slots_) {
+      Param* p = slot.param;
+      const size_t size = p->w.size();
+      if (slot.layer->trainable()) {
+        float* dw = p->dw.data();
+        std::memcpy(dw, grads + offset, size * sizeof(float));
+        for (int s = 1; s < shards; ++s) {
+          const float* g = grads + size_t(s) * P + offset;
+          for (size_t i = 0; i < size; ++i) dw[i] += g[i];
+        }
+      }
+      offset += size;
+    }
+  }
   add_penalty_gradients();
   return r;
+}
+
+BatchResult Model::update(BatchResult r, int shards) {
+  if (!r.finite) return r;
+  for (const Slot& slot : slots_)
+    if (slot.layer->trainable() && !kernels::all_finite(slot.param->dw.size(), slot.param->dw.data())) {
+      r.finite = false;
+      return r;
+    }
+  optimizer_->step(slots_);
+  for (auto& l : layers_)
+    if (l->trainable()) l->apply_statistics(shards);
+  return r;
+}
+
+size_t Model::param_floats() const {
+  size_t n = 0;
+  for (const Slot& slot : slots_) n += slot.param->w.size();
+  return n;
+}
+
+void Model::get_params(float* out) const {
+  for (const Slot& slot : slots_) {
+    std::memcpy(out, slot.param->w.data(), slot.param->w.size() * sizeof(float));
+    out += slot.param->w.size();
+  }
+}
+
+void Model::set_params(const float* in) {
+  for (const Slot& slot : slots_) {
+    std::memcpy(slot.param->w.data(), in, slot.param->w.size() * sizeof(float));
+    in += slot.param->w.size();
+  }
+}
+
+BatchResult Model::shard_gradients(const float* x, const float* t, int n, int first, int last, uint64_t step,
+                                   float* grads, double* losses) {
+  optimizer();
+  check(n > 0, "shardGradients: the batch size must be positive, got ", n);
+  check(first >= 0 && first < last && last <= shard_count(n), "shardGradients: shards [", first, ", ", last,
+        ") are not within the ", shard_count(n), " shards of a batch of ", n);
+  const int b = shard_begin(first), count = shard_end(last - 1, n) - b;
+  check_inputs(x, count, "fit");
+  check_targets(t, count);
+  const size_t P = param_floats(), in_size = sample_size();
+  const int cols = target_cols();
+  BatchResult r{0, 0, true};
+  for (int s = first; s < last; ++s) {
+    const int sb = shard_begin(s), m = shard_end(s, n) - sb;
+    const LossValue lv = shard_pass(x + size_t(sb - b) * in_size, t + size_t(sb - b) * cols, m, n, size_t(sb), step);
+    losses[s - first] = lv.total;
+    r.accuracy += lv.correct;
+    r.finite = r.finite && std::isfinite(lv.total);
+    if (std::isfinite(lv.total)) copy_gradients(grads + size_t(s - first) * P);
+  }
+  return r;
+}
+
+BatchResult Model::apply_gradients(const float* grads, const double* losses, int shards, int n, double correct) {
+  optimizer();
+  check(n > 0 && shards == shard_count(n), "applyGradients: a batch of ", n, " samples has ", shard_count(std::max(n, 1)),
+        " shards, got ", shards);
+  return update(reduce(grads, losses, shards, n, correct), shards);
+}
+
+void Model::prepare_replicas(int workers) {
+  if (replica_structure_ != structure_) {
+    replicas_.clear();
+    replica_structure_ = structure_;
+  }
+  while (replicas_.size() + 1 < size_t(workers)) {
+    auto r = std::make_unique<Model>(input_shape_, seed_);
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      std::vector<std::string> names;
+      for (int k : inputs_[i]) names.push_back(k < 0 ? std::string() : layers_[size_t(k)]->name());
+      r->add(layers_[i]->config(), names);
+    }
+    replicas_.push_back(std::move(r));
+  }
+  // Everything a shard or a chunk reads, as it is now.
+  for (size_t w = 0; w + 1 < size_t(workers); ++w) {
+    Model& r = *replicas_[w];
+    r.loss_ = loss_;
+    r.augment_ = augment_;
+    r.step_ = step_;
+    for (size_t i = 0; i < layers_.size(); ++i) r.layers_[i]->set_trainable(layers_[i]->trainable());
+    for (size_t k = 0; k < slots_.size(); ++k) {
+      const Param& a = *slots_[k].param;
+      Param& b = *r.slots_[k].param;
+      std::memcpy(b.w.data(), a.w.data(), a.w.size() * sizeof(float));
+      b.l1 = a.l1;
+      b.l2 = a.l2;
+      b.trainable = a.trainable;
+    }
+  }
 }
 
 void Model::shuffled_indices(uint32_t* idx, uint32_t n) {

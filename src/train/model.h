@@ -15,6 +15,12 @@
 // A model holds no global state: two models may run on two threads at once. One model is used by
 // one caller at a time (it keeps its activations between forward and backward); the temporary
 // memory of a call is the Scratch its caller passes down, here the model's own.
+//
+// Threads (core/thread_pool.h): a training batch is split into fixed shards (train/shards.h) whose
+// gradients are summed in shard order, and predict() and evaluate work in fixed chunks of samples.
+// Pool thread w > 0 computes its shards and chunks on replicas_[w - 1], a copy of this model (same
+// layers, its own activations and layer state) whose weights are set from this one before each
+// call. The result is the same bits for every thread count.
 #pragma once
 
 #include <cstdint>
@@ -91,11 +97,30 @@ class Model {
   // image input [height,width,channels] unless all options are off; checks the ranges.
   void set_augment(const AugmentOptions& options);
   const AugmentOptions& augment() const { return augment_; }
-  // One optimisation step on a batch.
+  // One optimisation step on a batch: the shards' gradients (on the thread pool), then
+  // apply_gradients.
   BatchResult train_batch(const float* x, const float* t, int n);
-  // The loss of a batch in training mode and every parameter's gradient (in Param::dw), without
-  // updating anything: train_batch's first half.
+  // The loss of a batch in training mode and every parameter's gradient (in Param::dw, with the
+  // L1/L2 penalty), without updating anything: train_batch's first half. Advances step().
   BatchResult gradients(const float* x, const float* t, int n);
+
+  // The pieces of a training step, for a caller that shares shards out itself (the worker strategy
+  // of web/lib/parallel.js). Parameters are flattened in weights() order, P = param_floats().
+  size_t param_floats() const;
+  void get_params(float* out) const;
+  void set_params(const float* in);
+  // The gradients of shards [first, last) of a batch of n samples at training step `step`: x and t
+  // hold only those shards' samples. Writes (last - first) * P floats to `grads`, each shard's dw of
+  // every parameter (BatchNorm's moving statistics: that shard's batch statistics), and each shard's
+  // loss (the sum over its samples, without the penalty) to `losses`. accuracy is the count of
+  // right arg-maxes.
+  BatchResult shard_gradients(const float* x, const float* t, int n, int first, int last, uint64_t step, float* grads,
+                              double* losses);
+  // Sums `shards` blocks of P floats in shard order into the gradients and the shards' losses in
+  // the same order, adds the penalty, advances step() and, when everything is finite, steps the
+  // optimizer and moves BatchNorm's statistics. The result is what train_batch reports.
+  BatchResult apply_gradients(const float* grads, const double* losses, int shards, int n, double correct);
+
   // Loss and accuracy on a batch without updating anything.
   BatchResult evaluate_batch(const float* x, const float* t, int n);
   BatchResult evaluate(const float* x, const float* t, int n, int batch_size);
@@ -113,7 +138,22 @@ class Model {
  private:
   // Runs every node. With `release`, a node's inputs go back to pool_ after their last reader.
   // step keys the Noise stream of training forwards.
-  void forward(int n, bool training, bool release, Scratch& scratch, uint64_t step);
+  void forward(int n, bool training, bool release, Scratch& scratch, uint64_t step, size_t first_sample = 0);
+  // Forward and backward of m samples that start at `first` of a batch of n at `step`: dw of every
+  // trainable parameter, without the penalty (a shard, train/shards.h). Unchecked.
+  LossValue shard_pass(const float* x, const float* t, int m, int n, size_t first, uint64_t step);
+  void copy_gradients(float* out) const;
+  // Sums the shards into dw (or, with grads null, takes dw as the sum of one shard), then the
+  // penalty and the finite check: gradients()'s second half.
+  BatchResult reduce(const float* grads, const double* losses, int shards, int n, double correct);
+  // The optimizer step and the statistics after a finite reduce(); otherwise nothing.
+  BatchResult update(BatchResult r, int shards);
+  // The shards of a batch on up to `threads()` threads: dw holds their sum.
+  BatchResult sharded_gradients(const float* x, const float* t, int n);
+  // The model that pool thread `worker` computes on: this one, or a replica made current.
+  Model& worker_model(int worker) { return worker == 0 ? *this : *replicas_[size_t(worker) - 1]; }
+  void prepare_replicas(int workers);
+  void predict_chunk(const float* x, int m, float* out);
   const Tensor& act_of(int node) const { return acts_[size_t(node + 1)]; }
   const Shape& shape_of(int node) const { return node < 0 ? input_shape_ : layers_[size_t(node)]->output_shape(); }
   LossValue inference_loss(const float* x, const float* t, int n);  // unchecked, no penalty
@@ -140,6 +180,10 @@ class Model {
   LossKind loss_ = LossKind::SparseCategoricalCrossentropy;
   std::unique_ptr<Optimizer> optimizer_;
   std::vector<float> xb_, tb_;  // fit()'s gathered batch
+  std::vector<float> shard_grads_;  // the shards' gradients of a step, P floats each
+  std::vector<std::unique_ptr<Model>> replicas_;  // pool thread w's copy is replicas_[w - 1]
+  uint64_t structure_ = 0;           // bumped by add() and pop(): replicas of another are rebuilt
+  uint64_t replica_structure_ = 0;
   AugmentOptions augment_;
   std::string metadata_;
 };

@@ -210,6 +210,7 @@ TEST_CASE("batch norm statistics match a hand computation on a 2x1x2x2 batch") {
   Scratch scratch;
   Context train{true, &scratch};
   l->forward(x, y, train);
+  l->apply_statistics(1);  // the model does this once per step (one shard)
   // gamma * (x - mean) / sqrt(var + 0.001) + beta, worked out in double.
   const double expected[] = {-2.1822089039291006, -1.999500374687773,   -0.3940696346430336,
                              -1.999500374687773,  1.3940696346430337,   -0.0004996253122268035,
@@ -234,6 +235,7 @@ TEST_CASE("batch norm statistics match a hand computation on a 2x1x2x2 batch") {
 
   // A second training step keeps averaging: 0.9 * 0.25 + 0.1 * 2.5 = 0.475.
   l->forward(x, y, train);
+  l->apply_statistics(1);  // the model does this once per step (one shard)
   CHECK(param(*l, "moving_mean").w[0] == doctest::Approx(0.475).epsilon(1e-6));
   CHECK(param(*l, "moving_variance").w[0] == doctest::Approx(0.9 * 1.025 + 0.1 * 1.25).epsilon(1e-6));
 }
@@ -245,6 +247,7 @@ TEST_CASE("batch norm after a dense layer normalises each unit over the batch") 
   Scratch scratch;
   Context ctx{true, &scratch};
   l->forward(x, y, ctx);
+  l->apply_statistics(1);  // the model does this once per step (one shard)
   for (int j = 0; j < 3; ++j) {
     double s = 0, s2 = 0;
     for (int r = 0; r < 6; ++r) s += y[r * 3 + j];
@@ -301,6 +304,7 @@ TEST_CASE("a frozen batch norm layer runs in inference mode while training (Kera
   // Trainable again: batch statistics, and the moving averages move.
   l->set_trainable(true);
   l->forward(x, y_frozen, train);
+  l->apply_statistics(1);  // the model does this once per step (one shard)
   CHECK(param(*l, "moving_mean").w[0] != before[6]);
   CHECK(y_frozen[0] != y_infer[0]);
 }

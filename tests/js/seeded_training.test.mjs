@@ -8,6 +8,9 @@
 // weights); what moved is shuffling (its own stream instead of the draws that followed
 // initialisation), which alone changes the plain run, and for the regularised run also dropout,
 // Gaussian noise and augmentation (per-sample streams keyed by training step, layer and sample).
+// Changed a second time by issue 15: a batch's gradient is the sum of its shards' gradients in
+// shard order (src/train/shards.h), which rounds differently from one sum over the batch; the
+// weights are then the same bits on any number of threads (held out: plain 0.815, regularised 0.665).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -49,11 +52,11 @@ async function run(regularised) {
 test('seeded LeNet training gives the pinned weights bit for bit', async () => {
   const { hash, accuracy } = await run(false);
   console.log(`plain LeNet: sha256 ${hash}, accuracy on 200 held out ${accuracy}`);
-  assert.equal(hash, '04957bf5b65f1ee83293adfa3f6a904fbb922f85d595f65a313850c2d88793b1');
+  assert.equal(hash, 'a9735599136b69f3eb90d597c018e61220fe3041f8308226de2ffc87d6201f0d');
 });
 
 test('seeded LeNet with dropout, noise and augmentation gives the pinned weights bit for bit', async () => {
   const { hash, accuracy } = await run(true);
   console.log(`regularised LeNet: sha256 ${hash}, accuracy on 200 held out ${accuracy}`);
-  assert.equal(hash, 'f6e672746ca4e6c148655d6f7a3308643b4cca0e1e5e74dc32fb33947fde461a');
+  assert.equal(hash, '718fef46013554e643e086c66b2dffcfe87325afd847cf1d463961ddd26b4017');
 });
