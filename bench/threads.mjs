@@ -201,8 +201,7 @@ export async function runThreads(argv) {
     peakSeconds: quick ? 0.1 : 0.25,
     determinismImages: quick ? 256 : 1024,
     warmupCalls: quick ? 50 : 200,
-    lenetBatches: quick ? 2 : 7, lenetLatencyCalls: quick ? 50 : 200,
-    vggBatches: quick ? 2 : 10, vggLatencyCalls: quick ? 20 : 50,
+    repSeconds: quick ? 0.2 : 1, // each timed inference pass: calls sized from the warm-up to last this long
     lenetTrainImages: quick ? 1024 : 8000, lenetWarmupImages: quick ? 256 : 1600,
     vggTrainImages: quick ? 256 : 1024,
   };

@@ -62,6 +62,7 @@ function busySeconds() {
 
 /** CPU seconds of the live processes this one started, and theirs (Chromium's), from /proc. */
 function descendantsCpuSeconds() {
+  if (!cpus.length) return 0; // not Linux
   const parent = new Map();
   const cpu = new Map();
   for (const d of readdirSync('/proc')) {
@@ -87,25 +88,24 @@ function descendantsCpuSeconds() {
   }
   return total;
 }
-// Only the browser column has processes of its own worth counting.
-const ownCpu = spec.side === 'tfjs_wasm_browser'
-  ? () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6 + descendantsCpuSeconds(); }
-  : () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
-
 /**
- * Runs fn once: wall seconds, this process's CPU use in CPUs (all its threads, and for the browser
- * column Chromium's processes), and the share of the pinned CPUs that other processes (or the
- * hypervisor) took meanwhile.
+ * Runs fn once: wall seconds, the CPU time of this process (all its threads) and of the processes it
+ * started (helper processes, Chromium) in CPUs, and the share of the pinned CPUs that other processes
+ * (or the hypervisor) took meanwhile: null when the run was too short for /proc/stat's 10 ms ticks to
+ * tell. The slow /proc scan for child processes runs outside the busy-time window.
  */
 async function timed(fn) {
+  const d0 = descendantsCpuSeconds();
   const b0 = busySeconds();
-  const c0 = ownCpu();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
   const seconds = (performance.now() - t0) / 1e3;
-  const ours = ownCpu() - c0;
+  const c = process.cpuUsage(c0);
   const b1 = busySeconds();
-  const others = b0 === null || !cpus.length ? null : Math.max(0, (b1 - b0 - ours) / (seconds * cpus.length));
+  const ours = (c.user + c.system) / 1e6 + (descendantsCpuSeconds() - d0);
+  const enough = cpus.length && seconds * cpus.length >= 0.2;
+  const others = b0 === null || !enough ? null : Math.max(0, (b1 - b0 - ours) / (seconds * cpus.length));
   return { seconds, cpus: ours / seconds, others };
 }
 
@@ -247,6 +247,15 @@ const concat = (list) => {
 
 // ---------------------------------------------------------------- the rows, for any library
 
+/** Seconds per call of fn over n calls (after warm-up): sizes the timed passes. */
+async function perCall(fn, n) {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await fn(i);
+  return (performance.now() - t0) / 1e3 / n;
+}
+/** Calls per repetition so that one lasts about cfg.repSeconds (long enough for the CPU accounting). */
+const sized = (seconds, min, max) => Math.max(min, Math.min(max, Math.round(cfg.repSeconds / seconds)));
+
 /**
  * The inference rows of one library, from its predict(x, n) for LeNet and VGG (each wraps the input,
  * runs, reads the probabilities back), after cfg.warmupCalls calls of each.
@@ -257,16 +266,20 @@ async function inferenceRows(lib, data) {
   const lenetBatch = (i) => data.xTest.subarray(((i * 256) % 1792) * IMAGE, (((i * 256) % 1792) + 256) * IMAGE);
   const lenetOne = (i) => data.xTest.subarray((i % data.nTest) * IMAGE, (i % data.nTest + 1) * IMAGE);
   const vggOne = (i) => vggX.subarray((i % 64) * VGG_IMAGE, (i % 64 + 1) * VGG_IMAGE);
-  for (let i = 0; i < cfg.warmupCalls; i++) await lib.lenet.predict(lenetOne(i), 1);
-  for (let i = 0; i < Math.max(2, cfg.warmupCalls / 50); i++) await lib.lenet.predict(lenetBatch(i), 256);
+  const one = (i) => lib.lenet.predict(lenetOne(i), 1);
+  const batch = (i) => lib.lenet.predict(lenetBatch(i), 256);
+  const vggOneCall = (i) => lib.vgg.predict(vggOne(i), 1);
+  const vggBatch = () => lib.vgg.predict(vggX, 64);
+  await perCall(one, cfg.warmupCalls);
+  await perCall(batch, Math.max(2, cfg.warmupCalls / 50));
   log('LeNet inference ...');
-  r.lenetInfer256 = await rate((i) => lib.lenet.predict(lenetBatch(i), 256), { images: 256, calls: cfg.lenetBatches, reps: cfg.reps });
-  r.lenetLatency = await latency((i) => lib.lenet.predict(lenetOne(i), 1), { calls: cfg.lenetLatencyCalls, reps: cfg.reps });
-  for (let i = 0; i < cfg.warmupCalls / 10; i++) await lib.vgg.predict(vggOne(i), 1);
-  for (let i = 0; i < Math.max(2, cfg.warmupCalls / 50); i++) await lib.vgg.predict(vggX, 64);
+  r.lenetInfer256 = await rate(batch, { images: 256, calls: sized(await perCall(batch, 2), 2, 1000), reps: cfg.reps });
+  r.lenetLatency = await latency(one, { calls: sized(await perCall(one, 20), 20, 50000), reps: cfg.reps });
+  await perCall(vggOneCall, cfg.warmupCalls / 10);
+  await perCall(vggBatch, Math.max(2, cfg.warmupCalls / 50));
   log('VGG inference ...');
-  r.vggInfer64 = await rate(() => lib.vgg.predict(vggX, 64), { images: 64, calls: cfg.vggBatches, reps: cfg.reps });
-  r.vggLatency = await latency((i) => lib.vgg.predict(vggOne(i), 1), { calls: cfg.vggLatencyCalls, reps: cfg.reps });
+  r.vggInfer64 = await rate(vggBatch, { images: 64, calls: sized(await perCall(vggBatch, 1), 2, 1000), reps: cfg.reps });
+  r.vggLatency = await latency(vggOneCall, { calls: sized(await perCall(vggOneCall, 5), 10, 50000), reps: cfg.reps });
   return r;
 }
 
@@ -531,6 +544,7 @@ async function tfjsWasmBrowserSide() {
     };
     const ev = (fn, ...a) => page.evaluate(([f, args]) => window.bench[f](...args), [fn, a]);
     const L = [28, 28, 1];
+    // 'warm' returns seconds per call: the last one sizes each timed pass, as in inferenceRows.
     await ev('warm', 'lenet', 'mnist', 1, L, cfg.warmupCalls);
     await ev('warm', 'lenet', 'mnist', 256, L, Math.max(2, cfg.warmupCalls / 50));
     await ev('warm', 'vgg', 'vgg', 1, VGG_SHAPE, cfg.warmupCalls / 10);
@@ -539,10 +553,14 @@ async function tfjsWasmBrowserSide() {
     const rows = {};
     const batches = async (name, dataName, n, shape, calls, wrap) => (n * calls) / (await ev('batches', name, dataName, n, shape, calls, wrap));
     const median = async (...a) => stats(await ev('latencies', ...a)).median;
-    rows.lenetInfer256 = await measured(cfg.reps, () => batches('lenet', 'mnist', 256, L, cfg.lenetBatches, 1792), { images: 256, calls: cfg.lenetBatches });
-    rows.lenetLatency = await measured(cfg.reps, () => median('lenet', 'mnist', L, cfg.lenetLatencyCalls, 2000), { calls: cfg.lenetLatencyCalls });
-    rows.vggInfer64 = await measured(cfg.reps, () => batches('vgg', 'vgg', 64, VGG_SHAPE, cfg.vggBatches, 64), { images: 64, calls: cfg.vggBatches });
-    rows.vggLatency = await measured(cfg.reps, () => median('vgg', 'vgg', VGG_SHAPE, cfg.vggLatencyCalls, 64), { calls: cfg.vggLatencyCalls });
+    let calls = sized(await ev('warm', 'lenet', 'mnist', 256, L, 2), 2, 1000);
+    rows.lenetInfer256 = await measured(cfg.reps, () => batches('lenet', 'mnist', 256, L, calls, 1792), { images: 256, calls });
+    calls = sized(await ev('warm', 'lenet', 'mnist', 1, L, 20), 20, 50000);
+    rows.lenetLatency = await measured(cfg.reps, () => median('lenet', 'mnist', L, calls, 2000), { calls });
+    calls = sized(await ev('warm', 'vgg', 'vgg', 64, VGG_SHAPE, 1), 2, 1000);
+    rows.vggInfer64 = await measured(cfg.reps, () => batches('vgg', 'vgg', 64, VGG_SHAPE, calls, 64), { images: 64, calls });
+    calls = sized(await ev('warm', 'vgg', 'vgg', 1, VGG_SHAPE, 5), 10, 50000);
+    rows.vggLatency = await measured(cfg.reps, () => median('vgg', 'vgg', VGG_SHAPE, calls, 64), { calls });
     return {
       version: info.version,
       detail: `${info.browser}, cross-origin isolated ${info.isolated}, ${info.binary}, ${info.threads} thread(s)`,

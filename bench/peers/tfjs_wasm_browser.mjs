@@ -48,9 +48,12 @@ window.bench = {
     const size = shape.reduce((a, b) => a * b, 1);
     return toB64(run(name, data[dataName].subarray(0, n * size), [n, ...shape]));
   },
+  // Seconds per call over \`calls\` calls of n images.
   warm(name, dataName, n, shape, calls) {
     const size = shape.reduce((a, b) => a * b, 1);
+    const t0 = performance.now();
     for (let i = 0; i < calls; i++) run(name, data[dataName].subarray(0, n * size), [n, ...shape]);
+    return (performance.now() - t0) / 1e3 / Math.max(1, calls);
   },
   // Seconds for \`calls\` batches of n images; call i starts at image (i * n) % wrap.
   batches(name, dataName, n, shape, calls, wrap) {
