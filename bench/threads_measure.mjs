@@ -84,7 +84,7 @@ export async function timed(fn) {
   const b1 = busySeconds();
   const ours = (c.user + c.system) / 1e6 + (descendantsCpuSeconds() - d0);
   const enough = cpus.length && seconds * cpus.length >= 0.2;
-  const others = b0 === null || !enough ? null : Math.max(0, (b1 - b0 - ours) / (seconds * cpus.length));
+  const others = b0 === null || !enough ? null : Math.min(1, Math.max(0, (b1 - b0 - ours) / (seconds * cpus.length)));
   return { seconds, cpus: ours / seconds, others };
 }
 
