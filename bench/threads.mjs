@@ -55,9 +55,9 @@ function hasTaskset() {
 }
 
 /** Runs one side in its own process under `taskset -c cpus`; resolves to what it wrote, or { error }. */
-function runSide(dir, side, cfg, { threads = 1, strategy = null, cpus = '0', label, reference = null, timeoutSeconds }) {
+function runSide(dir, side, cfg, { threads = 1, strategy = null, build = null, cpus = '0', label, reference = null, timeoutSeconds }) {
   const out = join(dir, `${label.replace(/\W+/g, '_')}.json`);
-  const spec = JSON.stringify({ side, threads, strategy, cfg, label, reference, out });
+  const spec = JSON.stringify({ side, threads, strategy, build, cfg, label, reference, out });
   const args = [...process.execArgv, SIDE, spec];
   const [cmd, argv] = cfg.taskset ? ['taskset', ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
   return new Promise((resolve) => {
@@ -117,6 +117,10 @@ function printRowTable(r, key, title, n) {
     ['wasmcnn pthreads', r.single, r.pthreads],
     ['wasmcnn workers', r.single, r.workers],
   ];
+  // The pthreads build on one thread, against the single build: what the build alone costs.
+  const mt = r.singleMt?.rows?.[key];
+  const base = r.single?.rows?.[key];
+  const mtNote = mt && base ? `pthreads build / single build: ${(mt.median / base.median).toFixed(2)}x` : '';
   if (!trains) lines.push(['ONNX Runtime Web', r.ort1, r.ort2], ['TF.js (wasm)', r.tf1, r.tf2], ['TF.js-wasm Chromium', r.tfb1, r.tfb2]);
   console.log(`\n${n}. ${title}`);
   const unit = isRate(key) ? 'images/s' : 'ms';
@@ -137,6 +141,7 @@ function printRowTable(r, key, title, n) {
     const first = name.startsWith('wasmcnn') && r.single ? `${cell(one, key)}${name === 'wasmcnn workers' ? ' (the same run)' : ''}` : cell(one, key);
     console.log(`   ${name.padEnd(20)} ${first.padEnd(30)} ${cell(two, key, { cpus: true }).padEnd(30)} ${ratio}`.trimEnd());
   }
+  console.log(`   ${'wasmcnn, mt build'.padEnd(20)} ${cell(r.singleMt, key).padEnd(30)} ${'(the pthreads build on one thread)'.padEnd(30)} ${mtNote}`.trimEnd());
   if (trains) {
     console.log('   ONNX Runtime Web and TF.js (wasm) cannot train a CNN (an inference runtime; no Conv2DBackpropFilter kernel in TF.js 4.22 wasm)');
     return;
@@ -181,6 +186,14 @@ function printScaling(r, models, ceiling) {
       const b = r[strategy]?.rows?.[key];
       if (!a || !b) continue;
       const S2 = b.median / a.median;
+      if ([a, b].some((f) => f.others > OTHERS_LIMIT)) {
+        parts.push(`${strategy} S2 ${S2.toFixed(2)}*: no projection from a disturbed figure`);
+        continue;
+      }
+      if (S2 <= 1) {
+        parts.push(`${strategy} S2 ${S2.toFixed(2)}: no gain to project`);
+        continue;
+      }
       const sh = Math.min(1, Math.max(0, (1 / S2 - 1 / C) / (1 - 1 / C)));
       const S = (n) => 1 / (sh + (1 - sh) / Math.min(n, units));
       parts.push(`${strategy} S2 ${S2.toFixed(2)}, s ${(100 * sh).toFixed(1)}%: 4 cores ${S(4).toFixed(1)}x, 8 ${S(8).toFixed(1)}x, 16 ${S(16).toFixed(1)}x`);
@@ -255,17 +268,21 @@ export async function runThreads(argv) {
     // ------------------------------------------------ the reference, then every column
     log('reference: wasmcnn on one thread (CPU 0) trains the LeNet every column is checked against ...');
     const referenceFile = join(dir, 'reference.json');
-    const ref = await runSide(dir, 'prepare', cfg, { cpus: '0', label: 'reference', timeoutSeconds });
+    const ref = await runSide(dir, 'prepare', cfg, { build: 'single', cpus: '0', label: 'reference', timeoutSeconds });
     if (ref.error) throw new Error(`the single-thread reference failed: ${ref.error}`);
     writeFileSync(referenceFile, JSON.stringify(ref));
-    const column = (side, threads, strategy, label) => {
+    const column = (side, threads, strategy, label, build = null) => {
       log(`${label} ...`);
-      return runSide(dir, side, cfg, { threads, strategy, cpus: threads > 1 ? '0,1' : '0', label, reference: referenceFile, timeoutSeconds });
+      return runSide(dir, side, cfg, { threads, strategy, build, cpus: threads > 1 ? '0,1' : '0', label, reference: referenceFile, timeoutSeconds });
     };
     const r = {};
-    r.single = await column('wasmcnn', 1, null, 'wasmcnn 1 thread');
-    r.pthreads = await column('wasmcnn', 2, 'pthreads', 'wasmcnn pthreads 2');
-    r.workers = await column('wasmcnn', 2, 'workers', 'wasmcnn workers 2');
+    // The 1-thread baseline is the single-thread build, today's path and what pages without
+    // cross-origin isolation load; the workers strategy runs on it too, as in such a page. The
+    // pthreads build (Node's default) also runs on one thread, to show what the build itself costs.
+    r.single = await column('wasmcnn', 1, null, 'wasmcnn 1 thread', 'single');
+    r.singleMt = await column('wasmcnn', 1, null, 'wasmcnn 1 thread, pthreads build', 'pthreads');
+    r.pthreads = await column('wasmcnn', 2, 'pthreads', 'wasmcnn pthreads 2', 'pthreads');
+    r.workers = await column('wasmcnn', 2, 'workers', 'wasmcnn workers 2', 'single');
     r.ort1 = await column('ort', 1, null, 'ORT 1 thread');
     r.ort2 = await column('ort', 2, null, 'ORT 2 threads');
     r.tf1 = await column('tfjs_wasm', 1, null, 'TF.js-wasm 1 thread');
@@ -287,14 +304,14 @@ export async function runThreads(argv) {
       return `${name.padEnd(24)} ${x.version}, ${x.detail}; CPUs ${x.cpus.join(',')}` +
         (x.check ? `; given wasmcnn's weights: LeNet max |Δp| ${x.check.lenet.maxAbsDiff.toExponential(1)}, VGG ${x.check.vgg.maxAbsDiff.toExponential(1)}, same classes` : '');
     };
-    for (const [name, x] of [['wasmcnn 1 thread', r.single], ['wasmcnn pthreads, 2', r.pthreads], ['wasmcnn workers, 2', r.workers],
+    for (const [name, x] of [['wasmcnn 1 thread', r.single], ['wasmcnn mt build, 1', r.singleMt], ['wasmcnn pthreads, 2', r.pthreads], ['wasmcnn workers, 2', r.workers],
       ['ONNX Runtime Web, 1', r.ort1], ['ONNX Runtime Web, 2', r.ort2], ['TF.js (wasm), 1', r.tf1], ['TF.js (wasm), 2', r.tf2],
       ['TF.js-wasm Chromium, 1', r.tfb1], ['TF.js-wasm Chromium, 2', r.tfb2]]) {
       console.log(`   ${describe(name, x)}`);
     }
     console.log(`\nDeterminism against the single-thread reference process (LeNet seed 7, one epoch of ${fmtNum(cfg.determinismImages)} images, batch 32;` +
       ' its probabilities on 512 test images; the seeded VGG on 64 images)');
-    for (const [name, x] of [['wasmcnn 1 thread', r.single], ['wasmcnn pthreads, 2', r.pthreads], ['wasmcnn workers, 2', r.workers]]) {
+    for (const [name, x] of [['wasmcnn 1 thread', r.single], ['wasmcnn mt build, 1', r.singleMt], ['wasmcnn pthreads, 2', r.pthreads], ['wasmcnn workers, 2', r.workers]]) {
       const d = x.determinism;
       if (!d) {
         console.log(`   ${name.padEnd(24)} n/a`);

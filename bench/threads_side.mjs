@@ -123,23 +123,32 @@ async function peakSide() {
   return { gflops: stats(g), others };
 }
 
-/** Loads wasmcnn; for a thread count or strategy other than the single path, through cnn.setThreads. */
+/**
+ * Loads wasmcnn: the single-thread build when spec.build is 'single' (what a page without cross-origin
+ * isolation runs), else the loader's choice (the pthreads build under Node); then, for a thread count
+ * or strategy other than the single path, cnn.setThreads. Says n/a when the result is not what was asked.
+ */
 async function wasmcnn() {
   const cnn = await import('../web/lib/index.js');
-  await cnn.ready();
+  await cnn.ready(spec.build === 'single' ? { threads: false } : {}); // before issue 15, ready() has one build and ignores it
   const threadsApi = typeof cnn.setThreads === 'function';
+  if (spec.build === 'pthreads' && !threadsApi) return { cnn, na: 'no pthreads build (cnn.setThreads missing)', short: 'cnn.setThreads missing' };
   if (spec.threads > 1 || spec.strategy) {
     if (!threadsApi) return { cnn, na: 'cnn.setThreads missing' };
     await cnn.setThreads(spec.threads, spec.strategy ? { strategy: spec.strategy } : undefined);
   } else if (threadsApi) {
     await cnn.setThreads(1);
   }
-  const info = typeof cnn.backendInfo === 'function' ? cnn.backendInfo() : { strategy: 'single', threads: 1, note: 'no cnn.backendInfo (a build before issue 15)' };
+  const info = typeof cnn.backendInfo === 'function' ? cnn.backendInfo()
+    : { strategy: 'single', threads: 1, build: 'single', note: 'no cnn.backendInfo (a build before issue 15)' };
   if (threadsApi && cnn.threads() !== spec.threads) {
     return { cnn, info, na: `cnn.threads() is ${cnn.threads()} after setThreads(${spec.threads})` };
   }
   if (spec.strategy && info.strategy !== spec.strategy) {
     return { cnn, info, na: `backendInfo().strategy is '${info.strategy}', not '${spec.strategy}'` };
+  }
+  if (spec.build && info.build !== spec.build) {
+    return { cnn, info, na: `backendInfo().build is '${info.build}', not '${spec.build}'` };
   }
   return { cnn, info };
 }
@@ -170,8 +179,8 @@ function reference() {
 }
 
 async function wasmcnnSide() {
-  const { cnn, info, na } = await wasmcnn();
-  if (na) return { info, na };
+  const { cnn, info, na, short } = await wasmcnn();
+  if (na) return { info, na, short };
   const ref = reference();
   const data = await mnist();
   const threaded = spec.threads > 1;
