@@ -129,8 +129,12 @@ async function peakSide() {
  * or strategy other than the single path, cnn.setThreads. Says n/a when the result is not what was asked.
  */
 async function wasmcnn() {
+  // The package loads its core when imported, and the first load decides the build: so the single
+  // build is asked for through core.js before the entry is imported (ready() before issue 15 has
+  // one build and ignores the option).
+  if (spec.build === 'single') await (await import('../web/lib/core.js')).ready({ threads: false });
   const cnn = await import('../web/lib/index.js');
-  await cnn.ready(spec.build === 'single' ? { threads: false } : {}); // before issue 15, ready() has one build and ignores it
+  await cnn.ready();
   const threadsApi = typeof cnn.setThreads === 'function';
   if (spec.build === 'pthreads' && !threadsApi) return { cnn, na: 'no pthreads build (cnn.setThreads missing)', short: 'cnn.setThreads missing' };
   if (spec.threads > 1 || spec.strategy) {
