@@ -132,9 +132,11 @@ function printRowTable(r, key, title, n) {
     let ratio = '';
     if (a && b) {
       const q = b.median / a.median;
+      // A verdict on a disturbed figure is marked: rerun on a quiet machine before trusting it.
+      const mark = [a, b].some((f) => f.others > OTHERS_LIMIT) ? '* (disturbed)' : '';
       ratio = `${q.toFixed(2)}x`;
-      if (name.startsWith('wasmcnn') && t?.speedup) ratio += `  target ≥ ${t.speedup}x: ${q >= t.speedup ? 'met' : 'NOT met'}`;
-      if (name.startsWith('wasmcnn') && t?.noWorse) ratio += `  target no worse than 1 thread (≤ ${LATENCY_SLACK}x): ${q <= LATENCY_SLACK ? 'met' : 'NOT met'}`;
+      if (name.startsWith('wasmcnn') && t?.speedup) ratio += `  target ≥ ${t.speedup}x: ${q >= t.speedup ? 'met' : 'NOT met'}${mark}`;
+      if (name.startsWith('wasmcnn') && t?.noWorse) ratio += `  target no worse than 1 thread (≤ ${LATENCY_SLACK}x): ${q <= LATENCY_SLACK ? 'met' : 'NOT met'}${mark}`;
     } else if (name.startsWith('wasmcnn') && t) {
       ratio = 'target: not measured';
     }
@@ -153,7 +155,8 @@ function printRowTable(r, key, title, n) {
       const b = p?.rows?.[key];
       if (!a || !b) return `vs ${peer} 2T: n/a`;
       const q = better(a, b, key);
-      return `vs ${peer} 2T ${q.toFixed(2)}x (${q >= 1 ? 'ahead: met' : 'behind: NOT met'})`;
+      const mark = [a, b].some((f) => f.others > OTHERS_LIMIT) ? '*' : '';
+      return `vs ${peer} 2T ${q.toFixed(2)}x (${q >= 1 ? 'ahead: met' : 'behind: NOT met'}${mark})`;
     });
     console.log(`   at 2 threads, wasmcnn ${strategy}: ${parts.join('; ')}`);
   }
