@@ -3,6 +3,7 @@
 // Prints one table per measurement with the ratio wasmcnn / peer; see bench/README.md.
 //
 //   npm run bench [-- --quick] [-- --json out.json] [-- --reps N] [-- --only wasmcnn,ort]
+//   npm run bench -- --threads [--quick]   1 and 2 threads, both strategies, against ORT-web and TF.js-wasm (bench/threads.mjs)
 //
 // Re-runs itself under `taskset -c 0` (the two vCPUs here differ in speed). Times are wall-clock;
 // a figure is the median over repetitions with [min–max]. Nothing here asserts on time.
@@ -37,7 +38,8 @@ function parseArgs(argv) {
     else if (a.startsWith('--only')) o.only = value().split(',');
     else if (a.startsWith('--rows')) o.rows = value().split(',');
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/bench.mjs [--quick] [--json out.json] [--reps N] [--no-budget] [--only wasmcnn,tfjs,tfjs_wasm,ort,convnetjs] [--rows lenet,modern]');
+      console.log('usage: node bench/bench.mjs [--quick] [--json out.json] [--reps N] [--no-budget] [--only wasmcnn,tfjs,tfjs_wasm,ort,convnetjs] [--rows lenet,modern]\n' +
+        '       node bench/bench.mjs --threads [--quick] [--reps N] [--json out.json]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument '${a}' (try --help)`);
   }
@@ -95,6 +97,14 @@ function refuseDownloads() {
 
 // ---------------------------------------------------------------- main
 
+// `npm run bench --threads` (no `--`) reaches us as npm config, not as an argument: take both.
+const npmFlag = (name) => process.env[`npm_config_${name}`] === 'true';
+if (process.argv.includes('--threads') || npmFlag('threads')) {
+  // Its own run: it pins each column itself (CPU 0 for one thread, CPUs 0,1 for two).
+  const { runThreads } = await import('./threads.mjs');
+  await runThreads([...process.argv.slice(2), ...(npmFlag('quick') ? ['--quick'] : [])]);
+  process.exit(0);
+}
 const opts = parseArgs(process.argv.slice(2));
 const pin = pinned();
 refuseDownloads();

@@ -4,7 +4,8 @@
 //   native  build/native  Release, host compiler          -> build/native/wasmcnn_tests
 //   asan    build/asan    Debug, -DWASMCNN_SANITIZE=ON    -> build/asan/wasmcnn_tests
 //   tsan    build/tsan    RelWithDebInfo, clang, -DWASMCNN_TSAN=ON -> build/tsan/wasmcnn_tests
-//   wasm    build/wasm    Release, Emscripten (emcmake)   -> build/wasm/wasmcnn_tests.cjs, the Embind module
+//   wasm    build/wasm    Release, Emscripten (emcmake)   -> build/wasm/wasmcnn_tests.cjs, the Embind modules:
+//           web/lib/wasmcnn_core.{mjs,wasm} (single thread) and web/lib/wasmcnn_core_mt.{mjs,wasm,worker.js} (pthreads)
 //   demo    web/demo/app.bundle.js (+ .map): the page's modules and the library in one file (esbuild)
 //   fuzz    build/fuzz    RelWithDebInfo, clang, -DWASMCNN_FUZZ=ON -> build/fuzz/model_fuzzer (libFuzzer)
 // CMake configures a directory only when it has no build.ninja yet; after that Ninja re-runs CMake

@@ -5,10 +5,13 @@
 // - Serves files under `root` and nothing else: the path is %-decoded exactly once, NUL, backslashes,
 //   dot-segments and dot-files are refused, the resolved path must stay under root, and so must its
 //   realpath (no symlink escapes). `/` redirects to /demo/, a directory serves its index.html.
-// - GET and HEAD only. Every response carries COOP/COEP/CORP (cross-origin isolation, so threaded wasm
-//   gets SharedArrayBuffer), nosniff and no-cache (edits show on reload); HTML also gets CSP below.
+// - GET and HEAD only. Every response carries COOP/COEP/CORP (cross-origin isolation: the page gets
+//   SharedArrayBuffer, so wasmcnn loads its pthreads build), nosniff and no-cache (edits show on
+//   reload); HTML also gets CSP below. `isolated: false` (--no-isolation) leaves COOP/COEP/CORP out,
+//   as most sites that install wasmcnn from npm are served: the page then runs the single-thread
+//   build, with helper workers for threads.
 //
-// Usage: node scripts/serve.mjs        Env: PORT (default 8080), HOST (loopback only; default 127.0.0.1)
+// Usage: node scripts/serve.mjs [--no-isolation]   Env: PORT (default 8080), HOST (loopback only; default 127.0.0.1)
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -30,13 +33,23 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export const COMMON_HEADERS = {
+export const ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+export const COMMON_HEADERS = {
+  ...ISOLATION_HEADERS,
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'no-cache',
 };
+
+/** The headers every response carries, with or without cross-origin isolation. */
+export function commonHeaders({ isolated = true } = {}) {
+  if (isolated) return COMMON_HEADERS;
+  return Object.fromEntries(Object.entries(COMMON_HEADERS).filter(([name]) => !(name in ISOLATION_HEADERS)));
+}
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -96,9 +109,9 @@ export function resolveRequestPath(rawUrl, root) {
 
 const STATUS_TEXT = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error' };
 
-async function handle(req, res, root, realRoot) {
+async function handle(req, res, root, realRoot, common) {
   const send = (status, headers = {}, body = `${status} ${STATUS_TEXT[status] ?? ''}\n`) => {
-    res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+    res.writeHead(status, { ...common, 'Content-Type': 'text/plain; charset=utf-8', ...headers });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { Allow: 'GET, HEAD' });
@@ -125,7 +138,7 @@ async function handle(req, res, root, realRoot) {
   }
 
   const type = mimeType(file);
-  const headers = { ...COMMON_HEADERS, 'Content-Type': type, 'Content-Length': stat.size };
+  const headers = { ...common, 'Content-Type': type, 'Content-Length': stat.size };
   if (type.startsWith('text/html')) headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
   res.writeHead(200, headers);
   if (req.method === 'HEAD') return res.end();
@@ -136,15 +149,17 @@ async function handle(req, res, root, realRoot) {
 
 /**
  * Starts a server. Resolves to {url, port, close()} once listening; rejects if the host is not
- * loopback or the port is taken. port 0 picks a free port.
+ * loopback or the port is taken. port 0 picks a free port. `isolated: false` serves without the
+ * cross-origin isolation headers.
  */
-export async function createServer({ root = WEB_ROOT, port = 8080, host = '127.0.0.1' } = {}) {
+export async function createServer({ root = WEB_ROOT, port = 8080, host = '127.0.0.1', isolated = true } = {}) {
   if (!isLoopback(host)) throw new Error(`serve: refusing to listen on '${host}': only loopback addresses (127.0.0.1, ::1, localhost) are allowed`);
   if (host === 'localhost') host = '127.0.0.1'; // don't let a hosts file pick the interface
   root = path.resolve(root);
   const realRoot = await fs.promises.realpath(root);
+  const common = commonHeaders({ isolated });
   const server = http.createServer((req, res) => {
-    handle(req, res, root, realRoot).catch(() => res.destroy());
+    handle(req, res, root, realRoot, common).catch(() => res.destroy());
   });
   await new Promise((resolve, reject) => {
     server.once('error', (err) => reject(err.code === 'EADDRINUSE'
@@ -164,12 +179,24 @@ export async function createServer({ root = WEB_ROOT, port = 8080, host = '127.0
   };
 }
 
-/** Starts on PORT/HOST from the environment, prints the demo URL, stops on Ctrl-C / SIGTERM. */
-export async function serveFromEnv() {
+/** `--no-isolation` from argv (false), else true; any other argument is an Error. */
+export function parseIsolation(argv) {
+  const bad = argv.find((a) => a !== '--no-isolation');
+  if (bad) throw new Error(`serve: unknown argument '${bad}' (usage: [--no-isolation])`);
+  return !argv.includes('--no-isolation');
+}
+
+/**
+ * Starts on PORT/HOST from the environment (isolated unless `isolated: false`), prints the demo URL
+ * and whether the page is cross-origin isolated, stops on Ctrl-C / SIGTERM.
+ */
+export async function serveFromEnv({ isolated = true } = {}) {
   const port = process.env.PORT ? Number(process.env.PORT) : 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serve: PORT '${process.env.PORT}' is not a port number`);
-  const server = await createServer({ port, host: process.env.HOST || '127.0.0.1' });
-  console.log(`wasmcnn demo: ${server.url}/demo/`);
+  const server = await createServer({ port, host: process.env.HOST || '127.0.0.1', isolated });
+  console.log(`wasmcnn demo: ${server.url}/demo/ (${isolated
+    ? 'cross-origin isolated: the pthreads build runs'
+    : 'not cross-origin isolated (--no-isolation): the single-thread build runs, with helper workers for threads'})`);
   const stop = () => server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -177,7 +204,7 @@ export async function serveFromEnv() {
 }
 
 if (isMain(import.meta.url)) {
-  serveFromEnv().catch((err) => {
+  Promise.resolve().then(() => serveFromEnv({ isolated: parseIsolation(process.argv.slice(2)) })).catch((err) => {
     console.error(err.message);
     process.exit(1);
   });

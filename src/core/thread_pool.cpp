@@ -49,6 +49,11 @@ class Pool {
       const int worker = int(threads_.size()) + 1;
       threads_.emplace_back([this, worker] { loop(worker); });
     }
+#ifndef __EMSCRIPTEN__
+    // Natively a thread starts at once: wait, so that the next parallel_for uses it. (In a browser
+    // it starts when its Web Worker has loaded, which needs the event loop: JavaScript waits.)
+    while (started_.load() < n - 1) std::this_thread::yield();
+#endif
   }
 
   void run(size_t tasks, const std::function<void(size_t, int)>& fn) {

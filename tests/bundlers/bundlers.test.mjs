@@ -263,6 +263,71 @@ for (const app of ['vite', 'webpack', 'rollup', 'esbuild', 'parcel']) {
   });
 }
 
+// Cross-origin isolated (COOP/COEP, as `npm start` serves the demo): in the Vite and webpack apps the
+// pthreads build loads, its .wasm, glue and pool-thread script found through the bundle's rewritten
+// URLs, and predicts the same bits as the single build on the same page served without the headers.
+// Parcel rewrites the pthreads build's glue into bundles of its own (without its export): there the
+// loader falls back to the single build, which must still work.
+const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin',
+};
+for (const [app, threaded] of [['vite', true], ['webpack', true], ['parcel', false]]) {
+  const what = threaded ? 'the pthreads build loads' : 'the single build still runs';
+  test(`${app}: served with COOP/COEP ${what} and predicts the same bits as without`, async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    if (!fs.existsSync(path.join(here, app, APPS[app].dist, 'index.html'))) build(app);
+    const dist = path.join(here, app, APPS[app].dist);
+    const isolated = await serve(dist, { headers: ISOLATION });
+    const plain = await serve(dist);
+    try {
+      const runs = {};
+      for (const [name, server] of [['isolated', isolated], ['plain', plain]]) {
+        const { page, context, errors, responses } = await open(`${server.url}/`);
+        try {
+          const r = await page.evaluate(() => window.app.scenario.predictBits(window.app.cnn, { threads: 2 }));
+          const paths = responses.filter((x) => x.status === 200).map((x) => new URL(x.url).pathname);
+          const workers = page.workers().map((w) => w.url());
+          runs[name] = { ...r, paths, workers };
+          assert.deepEqual(errors, [], `${app} (${name}): page errors`);
+          assert.deepEqual(responses.filter((x) => x.status >= 400), [], `${app} (${name}): failed requests`);
+        } finally {
+          await context.close();
+        }
+      }
+      const { isolated: iso, plain: plainRun } = runs;
+      t.diagnostic(`${app}: isolated page fetched ${iso.paths.filter((p) => /\.(wasm|m?js)$/.test(p)).join(', ')}; ` +
+        `workers ${iso.workers.map((w) => w.replace(/^(blob|data):.*/, '$1:…')).join(', ')}; backend ${JSON.stringify(iso.backend)}`);
+      assert.equal(iso.isolated, true);
+      assert.equal(plainRun.isolated, false);
+      // The isolated page fetched the pthreads build's wasm, and not the single one's; the plain page the reverse.
+      const wasmOf = (run) => run.paths.filter((p) => p.endsWith('.wasm'));
+      const size = (file) => fs.statSync(path.join(here, app, 'node_modules/wasmcnn/web/lib', file)).size;
+      const loaded = (run) => wasmOf(run).map((p) => fs.statSync(path.join(dist, p)).size);
+      assert.deepEqual(loaded(plainRun), [size('wasmcnn_core.wasm')], `plain: wasm fetched ${JSON.stringify(wasmOf(plainRun))}`);
+      if (threaded) {
+        // The isolated page fetched the pthreads build's wasm, and not the single one's.
+        assert.deepEqual(loaded(iso), [size('wasmcnn_core_mt.wasm')], `isolated: wasm fetched ${JSON.stringify(wasmOf(iso))}`);
+        // Its pool thread runs the pool-thread script (a file of the build, or a blob: made from Vite's inlined data: URL).
+        assert.ok(iso.workers.length >= 1, 'the isolated page started no pool thread');
+        if (iso.backend) {
+          assert.equal(iso.backend.build, 'pthreads');
+          assert.equal(iso.backend.strategy, 'pthreads');
+          assert.equal(iso.backend.threads, 2);
+        }
+      } else {
+        assert.ok(loaded(iso).includes(size('wasmcnn_core.wasm')), `isolated: wasm fetched ${JSON.stringify(wasmOf(iso))}`);
+        if (iso.backend) assert.equal(iso.backend.build, 'single');
+      }
+      assert.equal(iso.bytes.length, 64 * 10 * 4);
+      assert.ok(iso.bytes.every((b, i) => b === plainRun.bytes[i]), 'the pthreads build predicts other bits than the single build');
+    } finally {
+      await isolated.close();
+      await plain.close();
+    }
+    return undefined;
+  });
+}
+
 test('vite dev server: the same page, unbundled and pre-bundled as `vite` serves it', async (t) => {
   if (skipReason) return t.skip(skipReason);
   const dir = path.join(here, 'vite');

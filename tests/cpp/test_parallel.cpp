@@ -9,6 +9,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
@@ -127,6 +129,27 @@ TEST_CASE("threads: shards of a batch") {
 }
 
 #if WASMCNN_HAVE_THREADS
+TEST_CASE("threads: the pool runs tasks at once on its threads") {
+  for (int n : {2, 3, 4}) {
+    Threads pool(n);
+    CHECK(threads() == n);
+    CHECK(threads_started() == n - 1);
+    // Each task waits until all n have started: only n threads running at once get past it (a
+    // pool that ran them one after another would wait out the 10 s and fail).
+    std::atomic<int> arrived{0};
+    std::vector<int> worker_of(size_t(n), -1);
+    parallel_for(size_t(n), [&](size_t task, int worker) {
+      ++arrived;
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (arrived.load() < n && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+      worker_of[task] = worker;
+    });
+    CHECK(arrived.load() == n);
+    std::sort(worker_of.begin(), worker_of.end());
+    for (int w = 0; w < n; ++w) CHECK(worker_of[size_t(w)] == w);
+  }
+}
+
 TEST_CASE("threads: weights, predictions and losses are the same bits on 1, 2, 3 and 4 threads") {
   const Outcome one = train(1);
   for (int n : {2, 3, 4}) {

@@ -13,11 +13,14 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const SCREENSHOTS = path.join(repoRoot, 'build/screenshots');
 
-/** Starts the server and a browser with a throwaway profile; close() stops both and removes the profile. */
-export async function launch() {
+/**
+ * Starts the server (cross-origin isolated, as `npm start`, unless `isolated: false`) and a browser
+ * with a throwaway profile; close() stops both and removes the profile.
+ */
+export async function launch({ isolated = true } = {}) {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run scripts/setup.sh --browser`);
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  const server = await createServer({ port: 0 });
+  const server = await createServer({ port: 0, isolated });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmcnn-e2e-'));
   let context;
   try {

@@ -43,6 +43,7 @@ test('the tarball holds the library, its wasm, the sample and the types, and no 
   const files = packed.files.map((f) => f.path);
   for (const f of ['package.json', 'web/lib/index.js', 'web/lib/index.node.js', 'web/lib/node.js', 'web/lib/env.js',
     'web/lib/index.d.ts', 'web/lib/worker.d.ts', 'web/lib/wasmcnn_core.mjs', 'web/lib/wasmcnn_core.wasm',
+    'web/lib/wasmcnn_core_mt.mjs', 'web/lib/wasmcnn_core_mt.wasm', 'web/lib/wasmcnn_core_mt.worker.js',
     'web/lib/mnist-sample.bin', 'web/lib/worker.js', 'web/lib/worker_client.js']) {
     assert.ok(files.includes(f), `${f} is missing from the tarball`);
   }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer, CONTENT_SECURITY_POLICY, WEB_ROOT } from '../../scripts/serve.mjs';
+import { createServer, parseIsolation, CONTENT_SECURITY_POLICY, WEB_ROOT } from '../../scripts/serve.mjs';
 
 const SECRET = 'outside-the-root-7f3a';
 
@@ -167,4 +167,25 @@ test('refuses non-loopback hosts and reports a busy port', async () => {
   }
   const { port } = new URL(server.url);
   await assert.rejects(createServer({ root: WEB_ROOT, port: Number(port) }), /already in use/);
+});
+
+test('isolated: false (npm start -- --no-isolation) leaves out COOP/COEP/CORP and keeps the rest', async () => {
+  const open = await createServer({ root: path.join(tmp, 'web'), port: 0, isolated: false });
+  try {
+    const { hostname, port } = new URL(open.url);
+    const headers = await new Promise((resolve, reject) => {
+      http.request({ host: hostname, port, path: '/demo/index.html', agent: false }, (res) => { res.resume(); resolve(res.headers); })
+        .on('error', reject).end();
+    });
+    assert.equal(headers['cross-origin-opener-policy'], undefined);
+    assert.equal(headers['cross-origin-embedder-policy'], undefined);
+    assert.equal(headers['cross-origin-resource-policy'], undefined);
+    assert.equal(headers['x-content-type-options'], 'nosniff');
+    assert.equal(headers['content-security-policy'], CONTENT_SECURITY_POLICY);
+  } finally {
+    await open.close();
+  }
+  assert.equal(parseIsolation([]), true);
+  assert.equal(parseIsolation(['--no-isolation']), false);
+  assert.throws(() => parseIsolation(['--isolated=no']), /unknown argument '--isolated=no'/);
 });

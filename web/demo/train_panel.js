@@ -57,6 +57,24 @@ export function plainLayerError(message, rowNames, rows) {
 }
 
 /**
+ * "2 threads (pthreads)": how training runs. `info` is cnn.backendInfo() of the training worker's
+ * context when the job reports it, else of this page (the worker is isolated exactly when the page
+ * is, so it loads the same build and gets the same thread count). A library without threads: 1.
+ */
+function showThreads(el, info) {
+  const n = info?.threads ?? 1;
+  const strategy = info?.strategy ?? 'single';
+  el.textContent = `${n} thread${n === 1 ? '' : 's'} (${strategy === 'single' ? 'single-threaded' : strategy})`;
+  el.dataset.threads = String(n);
+  el.dataset.strategy = strategy;
+  el.dataset.build = info?.build ?? 'single';
+}
+
+// The thread count training asks for: this context's (cnn.threads()), where the library has threads.
+const threadOptions = () => (typeof cnn.threads === 'function' ? { threads: cnn.threads() } : {});
+const pageBackend = () => (typeof cnn.backendInfo === 'function' ? cnn.backendInfo() : null);
+
+/**
  * registry: the page's ModelRegistry. A finished (or stopped) run's model is added to it as 'trained'
  * and made active only when it is at least as accurate as the active model; otherwise the page says
  * so and offers it with one click.
@@ -70,6 +88,8 @@ export function mountTrainPanel({ registry }) {
   const progress = $('train-progress');
   const progressText = $('progress-text');
   const valAccuracy = document.querySelector('[data-testid=val-accuracy]');
+  const threadsInfo = document.querySelector('[data-testid=threads]');
+  showThreads(threadsInfo, pageBackend());
   const curves = new Curves($('curves'));
   const reg = mountRegularisation($('regularisation'), { onChange: () => refresh() });
   let job = null;
@@ -220,6 +240,7 @@ export function mountTrainPanel({ registry }) {
       progressEvery: 100,
       callbacks,
       ...reg.fitOptions(),
+      ...threadOptions(),
     });
     const thisJob = job;
     stopButton.onclick = () => {
@@ -228,7 +249,10 @@ export function mountTrainPanel({ registry }) {
       setStatus('training', 'Stopping after this batch…');
       thisJob.stop();
     };
-    job.on('trainBegin', () => { started = performance.now(); });
+    job.on('trainBegin', (e) => {
+      started = performance.now();
+      showThreads(threadsInfo, e?.backendInfo ?? pageBackend());
+    });
     job.on('batch', ({ epoch, logs }) => {
       started ||= performance.now();
       explode(logs.loss, epoch);

@@ -17,7 +17,7 @@ export function setNodeBuiltins(modules) {
   builtins = modules;
 }
 
-/** Node's { fs (promises), path, url, workerThreads }; `what` names the feature for the Error elsewhere. */
+/** Node's { fs (promises), module, os, path, url, workerThreads }; `what` names the feature for the Error elsewhere. */
 export async function nodeBuiltins(what) {
   if (!isNode) throw new Error(`${what} only works under Node`);
   if (!builtins) {

@@ -44,9 +44,11 @@ export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | Compiled
 /** Options of {@link ready}. */
 export interface ReadyOptions {
   /**
-   * The location or contents of `wasmcnn_core.wasm`. Defaults to the file next to the library
-   * (read with `node:fs` under Node, fetched elsewhere), which Vite, webpack and Parcel emit and
-   * point to by themselves. Pass it when you serve the file elsewhere. Training workers use it too.
+   * The location or contents of the `.wasm`: `wasmcnn_core_mt.wasm` where the pthreads build loads
+   * (Node, cross-origin isolated pages and workers), else `wasmcnn_core.wasm`. Defaults to the file
+   * next to the library (read with `node:fs` under Node, fetched elsewhere), which Vite, webpack and
+   * Parcel emit and point to by themselves. Pass it when you serve the file elsewhere. Training
+   * workers use it too.
    */
   wasmUrl?: WasmSource;
   /** The older name of `wasmUrl`. */
@@ -56,6 +58,12 @@ export interface ReadyOptions {
    * the modules it imports), when you serve it yourself; relative to the page. Default: next to the library.
    */
   workerUrl?: string | URL;
+  /**
+   * `false` loads the single-thread build even where the pthreads build could run (Node, or a
+   * cross-origin isolated page or worker). Honoured by the call that loads the core only: once
+   * loaded, the core stays. Default: the pthreads build wherever SharedArrayBuffer exists.
+   */
+  threads?: boolean;
 }
 
 /**

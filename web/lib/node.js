@@ -2,6 +2,7 @@
 // through the package's "node" export condition (index.node.js) or env.js' Node-only fallback, never
 // from a browser build.
 import * as fs from 'node:fs/promises';
+import * as module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as url from 'node:url';
@@ -12,4 +13,4 @@ import { setNodeBuiltins } from './env.js';
 // take new URL('./worker.js', import.meta.url) outside new Worker(...) for an asset and copy it raw).
 const workerScript = new URL('./worker.js', import.meta.url);
 
-setNodeBuiltins({ fs, os, path, url, workerThreads, workerScript });
+setNodeBuiltins({ fs, module, os, path, url, workerThreads, workerScript });

@@ -68,3 +68,23 @@ export async function train(cnn, workerOptions = {}) {
   for (const m of [model, fromBytes, fromDb]) m.dispose();
   return result;
 }
+
+/**
+ * With `threads` threads where the library has setThreads: a seeded LeNet predicts 64 fixed
+ * inputs; returns what ran (backendInfo, when the library has it), whether the page is isolated,
+ * and the predictions' bytes as an array (to compare bit for bit between builds).
+ */
+export async function predictBits(cnn, { threads = 2 } = {}) {
+  await cnn.ready();
+  if (typeof cnn.setThreads === 'function') await cnn.setThreads(threads);
+  const model = cnn.sequential(lenet(cnn.layers));
+  const x = new Float32Array(64 * 28 * 28);
+  for (let i = 0; i < x.length; i++) x[i] = ((i * 7919) % 1000) / 1000;
+  const p = model.predict(cnn.tensor(x, [64, 28, 28, 1]));
+  model.dispose();
+  return {
+    isolated: globalThis.crossOriginIsolated === true,
+    backend: typeof cnn.backendInfo === 'function' ? cnn.backendInfo() : null,
+    bytes: Array.from(new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength)),
+  };
+}
