@@ -5,6 +5,7 @@
 // helper holds replicas of models, made from their model-file bytes, dropped with the model.
 import { locations } from './core.js';
 import { isNode, userUrl } from './env.js';
+import { threadsBuild } from './threads.js';
 
 // spawn.js' spawn(), registered by index.js: the worker script (which imports this module too) must
 // not contain the new Worker(new URL('./worker.js', ...)) pattern, or bundlers would bundle it into
@@ -179,9 +180,13 @@ export async function ensureHelpers(count) {
   return list;
 }
 
-/** The .wasm a helper loads: where ready({ wasmUrl }) was told, as an absolute URL; else its own default. */
+/**
+ * The .wasm a helper loads: where ready({ wasmUrl }) was told, as an absolute URL; else its own
+ * default. Not when this context runs the threaded build: that URL is the threaded .wasm, and a
+ * helper loads the single-thread build (the file next to its script).
+ */
 async function wasmForHelpers() {
-  const where = locations().wasm;
+  const where = threadsBuild() ? null : locations().wasm;
   return where == null ? undefined : String(await userUrl(where, 'ready({ wasmUrl })'));
 }
 

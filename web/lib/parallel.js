@@ -8,7 +8,8 @@
 // Also cnn.setThreads, which sizes both strategies, and trainInWorker's threads.
 import { call, getCore, ready, Staging } from './core.js';
 import { Tensor } from './tensor.js';
-import { STRATEGIES, checkThreads, configure, detectHardware, resolveStrategy, shardSize, strategy, threads, wantedStrategy } from './threads.js';
+import { STRATEGIES, checkThreads, configure, detectHardware, resolveStrategy, shardSize, strategy, threads, threadsBuild, wantedStrategy }
+  from './threads.js';
 import { adoptHelperPorts, allAnswers, ensureHelpers, helpersAdopted, idOf, replicaIn, spawner, trimHelpers } from './helper_pool.js';
 
 /**
@@ -71,7 +72,8 @@ export async function helpersForWorker(n, { workerUrl, wasm, onDeath }) {
     endpoint.on((m) => {
       if (m?.type !== 'ready') return;
       started = true;
-      endpoint.post({ type: 'helper', wasm, port: channel.port1 }, [channel.port1]);
+      // The training worker's .wasm is the helpers' only when this context runs the single build.
+      endpoint.post({ type: 'helper', wasm: threadsBuild() ? undefined : wasm, port: channel.port1 }, [channel.port1]);
     });
     workers.push(endpoint);
     ports.push(channel.port2);
