@@ -165,7 +165,7 @@ function printRowTable(r, key, title, n) {
 /**
  * How the measured 2-thread speed-ups would extend to more cores: Amdahl's law with the serial share
  * s read off the 2-thread figure (the vCPU pair counted as `ceiling` CPUs, what the peak loop got
- * from both at once), and the work split into units that cannot be cut further: shards of 8 samples
+ * from both at once), and the work split into units that cannot be cut further: shards of 16 samples
  * for training, images for batch inference. Plus what a training step's reduction moves.
  */
 function printScaling(r, models, ceiling) {
@@ -176,7 +176,7 @@ function printScaling(r, models, ceiling) {
     ['lenetInfer256', 'LeNet inference, batch 256', 'lenet', 256, false], ['vggInfer64', 'VGG inference, batch 64', 'vgg', 64, false],
   ];
   console.log(`\nScaling beyond two cores: Amdahl's law from the measured 2-thread speed-up S2, the vCPU pair counted as ${C.toFixed(2)} CPUs:` +
-    '\n   serial share s = (1/S2 - 1/C) / (1 - 1/C); S(N) = 1 / (s + (1 - s) / min(N, units)), units = shards of 8 samples (training) or images (inference)');
+    '\n   serial share s = (1/S2 - 1/C) / (1 - 1/C); S(N) = 1 / (s + (1 - s) / min(N, units)), units = shards of 16 samples (training) or images (inference)');
   for (const [key, title, model, batch, trains] of rows) {
     const m = models?.[model];
     const units = trains ? Math.ceil(batch / 8) : batch;

@@ -1,6 +1,7 @@
 #include "core/thread_pool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -76,26 +77,45 @@ class Pool {
     }
     wake_.notify_all();
     work(0);
-    std::unique_lock<std::mutex> lock(state_);
-    done_.wait(lock, [this] { return busy_ == 0; });
+    if (!spin_until([this] { return busy_.load() == 0; })) {
+      std::unique_lock<std::mutex> lock(state_);
+      done_.wait(lock, [this] { return busy_.load() == 0; });
+    }
+    std::lock_guard<std::mutex> lock(state_);
     fn_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
+  // Waits for `done` by spinning, for at most kSpin: in a training loop the next job (or the last
+  // helper) comes within microseconds, far sooner than a sleeping thread wakes up.
+  template <class F>
+  static bool spin_until(F done) {
+    constexpr auto kSpin = std::chrono::microseconds(500);
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    for (unsigned i = 1;; ++i) {
+      if (done()) return true;
+      if (i % 64 == 0 && std::chrono::steady_clock::now() > until) return false;
+    }
+  }
+
   void loop(int worker) {
     ++started_;
     uint64_t seen = 0;
-    std::unique_lock<std::mutex> lock(state_);
     for (;;) {
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      spin_until([&] { return stop_.load() || generation_.load() != seen; });
+      std::unique_lock<std::mutex> lock(state_);
+      wake_.wait(lock, [&] { return stop_.load() || generation_.load() != seen; });
       if (stop_) return;
       seen = generation_;
-      if (worker > helpers_) continue;  // this job wants fewer threads
+      const int helpers = helpers_;
       lock.unlock();
+      if (worker > helpers) continue;  // this job wants fewer threads
       work(worker);
-      lock.lock();
-      if (--busy_ == 0) done_.notify_all();
+      if (busy_.fetch_sub(1) == 1) {
+        std::lock_guard<std::mutex> done(state_);
+        done_.notify_all();
+      }
     }
   }
 
@@ -118,14 +138,15 @@ class Pool {
   std::condition_variable wake_, done_;
   std::vector<std::thread> threads_;
   std::atomic<int> started_{0};
-  bool stop_ = false;
-  uint64_t generation_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> generation_{0};
   const std::function<void(size_t, int)>* fn_ = nullptr;
   size_t tasks_ = 0;
   std::atomic<size_t> next_{0};
   std::atomic<bool> failed_{false};
   std::exception_ptr error_;
-  int helpers_ = 0, busy_ = 0;
+  int helpers_ = 0;
+  std::atomic<int> busy_{0};
 };
 
 Pool& pool() {

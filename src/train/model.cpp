@@ -519,21 +519,35 @@ BatchResult Model::reduce(const float* grads, const double* losses, int shards, 
     return r;
   }
   if (grads) {
-    const size_t P = param_floats();
+    // Pieces of at most kReduceChunk floats of trainable parameters, each summed over the shards in
+    // shard order (so any thread may sum any piece).
+    constexpr size_t kReduceChunk = 8192;
+    struct Piece {
+      float* dw;
+      size_t offset, size;
+    };
+    std::vector<Piece> pieces;
     size_t offset = 0;
     for (const Slot& slot : slots_) {
-      Param* p = slot.param;
-      const size_t size = p->w.size();
-      if (slot.layer->trainable()) {
-        float* dw = p->dw.data();
-        std::memcpy(dw, grads + offset, size * sizeof(float));
-        for (int s = 1; s < shards; ++s) {
-          const float* g = grads + size_t(s) * P + offset;
-          for (size_t i = 0; i < size; ++i) dw[i] += g[i];
-        }
-      }
+      const size_t size = slot.param->w.size();
+      if (slot.layer->trainable())
+        for (size_t b = 0; b < size; b += kReduceChunk)
+          pieces.push_back({slot.param->dw.data() + b, offset + b, std::min(kReduceChunk, size - b)});
       offset += size;
     }
+    const size_t P = offset;
+    auto sum = [&](size_t k, int) {
+      const Piece& piece = pieces[k];
+      std::memcpy(piece.dw, grads + piece.offset, piece.size * sizeof(float));
+      for (int s = 1; s < shards; ++s) {
+        const float* g = grads + size_t(s) * P + piece.offset;
+        for (size_t i = 0; i < piece.size; ++i) piece.dw[i] += g[i];
+      }
+    };
+    if (threads() > 1 && pieces.size() > 1)
+      parallel_for(pieces.size(), sum);
+    else
+      for (size_t k = 0; k < pieces.size(); ++k) sum(k, 0);
   }
   add_penalty_gradients();
   return r;

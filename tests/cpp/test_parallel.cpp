@@ -97,15 +97,15 @@ struct Outcome {
   std::vector<double> losses;
 };
 
-// Three steps of batches of 32 and 29 samples (29: a short last shard), then predict and evaluate.
+// Three steps of batches of 64 and 58 samples (4 shards; 58: a short last one), then predict and evaluate.
 Outcome train(int threads) {
   Threads pool(threads);
   auto m = model(21);
-  Data d(61);
+  Data d(122);
   Outcome o;
   for (int step = 0; step < 3; ++step) {
-    BatchResult a = m->train_batch(d.x.data(), d.t.data(), 32);
-    BatchResult b = m->train_batch(d.x.data() + 32 * 144, d.t.data() + 32, 29);
+    BatchResult a = m->train_batch(d.x.data(), d.t.data(), 64);
+    BatchResult b = m->train_batch(d.x.data() + 64 * 144, d.t.data() + 64, 58);
     REQUIRE(a.finite);
     REQUIRE(b.finite);
     o.losses.push_back(a.loss);
@@ -121,11 +121,11 @@ Outcome train(int threads) {
 
 TEST_CASE("threads: shards of a batch") {
   CHECK(shard_count(1) == 1);
-  CHECK(shard_count(8) == 1);
-  CHECK(shard_count(9) == 2);
-  CHECK(shard_count(32) == 4);
-  CHECK(shard_begin(3) == 24);
-  CHECK(shard_end(3, 29) == 29);
+  CHECK(shard_count(16) == 1);
+  CHECK(shard_count(17) == 2);
+  CHECK(shard_count(64) == 4);
+  CHECK(shard_begin(3) == 48);
+  CHECK(shard_end(3, 58) == 58);
 }
 
 #if WASMCNN_HAVE_THREADS
@@ -181,7 +181,7 @@ TEST_CASE("threads: the model did learn (the shards are not idle)") {
 
 TEST_CASE("threads: shards shared out by the caller (the worker strategy) give train_batch's step") {
   auto reference = model(9), coordinator = model(9);
-  Data d(45);
+  Data d(90);
   const int n = d.n, shards = shard_count(n);
   const size_t P = coordinator->param_floats();
   for (int step = 0; step < 3; ++step) {
@@ -231,10 +231,10 @@ TEST_CASE("threads: a pool busy with one model runs another's work on its own th
   Outcome a, b;
   auto run = [](Outcome& o) {
     auto m = model(21);
-    Data d(61);
+    Data d(122);
     for (int step = 0; step < 3; ++step) {
-      o.losses.push_back(m->train_batch(d.x.data(), d.t.data(), 32).loss);
-      o.losses.push_back(m->train_batch(d.x.data() + 32 * 144, d.t.data() + 32, 29).loss);
+      o.losses.push_back(m->train_batch(d.x.data(), d.t.data(), 64).loss);
+      o.losses.push_back(m->train_batch(d.x.data() + 64 * 144, d.t.data() + 64, 58).loss);
     }
     o.weights = params(*m);
   };
@@ -252,18 +252,18 @@ TEST_CASE("threads: bad thread counts and shard ranges are Errors") {
   CHECK(error_of([] { set_threads(17); }).find("got 17") != std::string::npos);
   CHECK(threads() == 1);
   auto m = model(1);
-  Data d(20);
+  Data d(40);
   std::vector<float> out(m->param_floats() * 3);
   std::vector<double> losses(3);
-  CHECK(error_of([&] { m->shard_gradients(d.x.data(), d.t.data(), 20, 2, 4, 0, out.data(), losses.data()); })
-            .find("shards [2, 4) are not within the 3 shards of a batch of 20") != std::string::npos);
-  CHECK(error_of([&] { m->apply_gradients(out.data(), losses.data(), 2, 20, 0); })
-            .find("a batch of 20 samples has 3 shards, got 2") != std::string::npos);
+  CHECK(error_of([&] { m->shard_gradients(d.x.data(), d.t.data(), 40, 2, 4, 0, out.data(), losses.data()); })
+            .find("shards [2, 4) are not within the 3 shards of a batch of 40") != std::string::npos);
+  CHECK(error_of([&] { m->apply_gradients(out.data(), losses.data(), 2, 40, 0); })
+            .find("a batch of 40 samples has 3 shards, got 2") != std::string::npos);
 #if WASMCNN_HAVE_THREADS
   // An error in one thread's task reaches the caller, and the pool keeps working.
   Threads pool(2);
   d.x[17 * 144] = std::nanf("");
-  CHECK(error_of([&] { m->predict(d.x.data(), 20); }).find("sample 17") != std::string::npos);
+  CHECK(error_of([&] { m->predict(d.x.data(), 40); }).find("sample 17") != std::string::npos);
   std::vector<int> seen(64, 0);
   CHECK(error_of([&] {
           parallel_for(64, [&](size_t i, int) {
@@ -272,7 +272,7 @@ TEST_CASE("threads: bad thread counts and shard ranges are Errors") {
           });
         }) == "task 5 failed");
   d.x[17 * 144] = 0.5f;
-  CHECK(m->predict(d.x.data(), 20).dim(0) == 20);
+  CHECK(m->predict(d.x.data(), 40).dim(0) == 40);
 #else
   CHECK(error_of([] { set_threads(2); }).find("single-threaded") != std::string::npos);
 #endif

@@ -14,7 +14,7 @@ import { sameBits, sameWeights } from './fixtures.mjs';
 const L = cnn.layers;
 
 // LeNet-like, with everything whose randomness or statistics depend on the batch: BatchNorm (ghost
-// batches of 8 in training), Dropout, an L2 penalty; trained with augmentation.
+// batches of 16 in training), Dropout, an L2 penalty; trained with augmentation.
 function net(seed = 5) {
   const model = cnn.sequential({ inputShape: [28, 28, 1], seed, layers: [
     L.conv2d({ filters: 6, kernelSize: 5, padding: 'same', kernelRegularizer: cnn.regularizers.l2({ l2: 1e-4 }) }),
@@ -98,7 +98,7 @@ test('setThreads checks its arguments; threads() and backendInfo() say what runs
   const info = cnn.backendInfo();
   assert.deepEqual(Object.keys(info).sort(),
     ['build', 'crossOriginIsolated', 'hardwareConcurrency', 'shardSize', 'simd', 'strategy', 'threads'].sort());
-  assert.equal(info.shardSize, 8);
+  assert.equal(info.shardSize, 16);
   assert.equal(info.simd, true);
   assert.equal(info.crossOriginIsolated, false, 'Node is not a page');
   assert.ok(Number.isInteger(info.hardwareConcurrency) && info.hardwareConcurrency >= 1);
@@ -125,7 +125,7 @@ test('setThreads checks its arguments; threads() and backendInfo() say what runs
   assert.equal(_helpers().length, 0, 'n = 1 ends the helpers');
 });
 
-for (const batchSize of [32, 20]) {
+for (const batchSize of [64, 40]) {
   test(`workers: the same weights, history and predictions on 1, 2, 3 and 4 threads (batch ${batchSize})`, async (t) => {
     const one = await train(1, 'auto', batchSize);
     for (const threads of [2, 3, 4]) {
@@ -133,8 +133,8 @@ for (const batchSize of [32, 20]) {
       const many = await train(threads, 'workers', batchSize);
       t.diagnostic(`${threads} threads: ${(performance.now() - started).toFixed(0)} ms (helpers started in the first run)`);
       assertSame(many, one, `${threads} threads`);
-      // Helpers for as many shards as a batch has (20 samples: 3 shards), never more than threads - 1.
-      const used = Math.min(threads, Math.ceil(batchSize / 8)) - 1;
+      // Helpers for as many shards as a batch has (40 samples: 3 shards), never more than threads - 1.
+      const used = Math.min(threads, Math.ceil(batchSize / 16)) - 1;
       assert.ok(_helpers().length >= used && _helpers().length <= threads - 1, `${_helpers().length} helpers`);
     }
     assert.ok(one.history.loss[1] < one.history.loss[0], `it learns: ${one.history.loss}`);
@@ -206,7 +206,7 @@ test('a helper that dies mid-epoch rejects fit with an Error naming it; the mode
   const model = net();
   try {
     let kept = null;
-    const fit = model.fit(x, y, { epochs: 2, batchSize: 32, callbacks: [{
+    const fit = model.fit(x, y, { epochs: 2, batchSize: 48, callbacks: [{
       onBatchEnd: (batch) => {
         if (batch !== 3) return;
         kept = model.getWeights();
@@ -221,7 +221,7 @@ test('a helper that dies mid-epoch rejects fit with an Error naming it; the mode
     assert.ok(sameWeights(model.getWeights(), kept), 'the weights of the last finished step');
     assert.equal(model.isTraining, false);
     assert.equal(_helpers().length, 1, 'the dead helper left the pool');
-    const history = await model.fit(x, y, { epochs: 1, batchSize: 32 });
+    const history = await model.fit(x, y, { epochs: 1, batchSize: 48 });
     assert.ok(Number.isFinite(history.history.loss[0]));
     assert.equal(_helpers().length, 2, 'a fresh helper took its place');
   } finally {

@@ -50,7 +50,7 @@ test('under Node the pthreads build loads, and says so', async () => {
   await cnn.ready();
   assert.equal(build(), 'pthreads');
   assert.equal(getCore().threadsBuild(), true);
-  assert.equal(getCore().shardSize(), 8);
+  assert.equal(getCore().shardSize(), 16);
 });
 
 test('ready({ threads }) takes a boolean only', async () => {

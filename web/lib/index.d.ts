@@ -129,7 +129,7 @@ export interface BackendInfo {
   /** Hardware threads: `navigator.hardwareConcurrency`, under Node `os.availableParallelism()`. */
   hardwareConcurrency: number;
   /** Samples per shard: a training batch is split into shards of this many samples (see {@link setThreads}). */
-  shardSize: 8;
+  shardSize: 16;
   simd: true;
 }
 
@@ -139,11 +139,11 @@ export interface BackendInfo {
  * workers already started are ended). Helper workers start when a call first needs them and are
  * reused; idle ones do not keep Node running.
  *
- * The result does not depend on n or the strategy: a training batch is cut into fixed shards of 8
+ * The result does not depend on n or the strategy: a training batch is cut into fixed shards of 16
  * samples whose gradients are summed in shard order (BatchNormalization normalises each shard with
  * its own statistics, as Keras' `virtualBatchSize`), so for a seed the trained weights and every
  * prediction are the same, bit for bit, on 1 to 16 threads, with pthreads or with workers. A batch
- * of 8 samples or fewer is one shard: one thread computes it.
+ * of 16 samples or fewer is one shard: one thread computes it.
  *
  * Before any call: min(hardware threads, 4) (1 on a one-thread machine), strategy `'auto'`.
  * @throws (rejects) Error for an n that is not an integer from 1 to 16, an unknown strategy or

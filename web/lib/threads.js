@@ -2,7 +2,7 @@
 // the threaded build's pool. cnn.threads() and cnn.backendInfo() are read here; cnn.setThreads
 // (parallel.js) checks its arguments and sets them here, then sizes the helper workers.
 //
-// Two strategies split the same fixed work (a batch is cut into shards of shardSize() = 8 samples
+// Two strategies split the same fixed work (a batch is cut into shards of shardSize() = 16 samples
 // whose gradients are summed in shard order), so they give the same bits:
 // - 'pthreads': the threaded build's pool (Node, cross-origin isolated pages); trainBatch and
 //   predict split the work inside the core, so there is nothing to do here but size the pool.
@@ -11,9 +11,9 @@ import { call, getCore } from './core.js';
 import { isNode, nodeBuiltins } from './env.js';
 
 export const MAX_THREADS = 16;
-// The default stops at 4: a step's fixed costs (sending the parameters to every helper, summing
-// every shard's gradient in order on one thread) grow with the thread count while a batch of 32
-// has only 4 shards of 8 to share out (see README, "Threads").
+// The default stops at 4: a step's fixed costs (sending the parameters to every helper, the
+// optimizer update on one thread) grow with the thread count, while a batch of 32 has only 2 shards
+// of 16 to share out and one of 64 only 4 (see README, "Threads").
 const DEFAULT_CAP = 4;
 export const STRATEGIES = ['auto', 'pthreads', 'workers'];
 // How long the pthreads pool may take to start before setThreads gives up with an Error.
@@ -46,7 +46,7 @@ export function threadsBuild() {
 /** Samples per shard (8). */
 export function shardSize() {
   const c = getCore();
-  return typeof c.shardSize === 'function' ? c.shardSize() : 8;
+  return typeof c.shardSize === 'function' ? c.shardSize() : 16;
 }
 
 /** The thread count of this context: what setThreads set, else min(hardware threads, 4). */
