@@ -179,7 +179,7 @@ function printScaling(r, models, ceiling) {
     '\n   serial share s = (1/S2 - 1/C) / (1 - 1/C); S(N) = 1 / (s + (1 - s) / min(N, units)), units = shards of 16 samples (training) or images (inference)');
   for (const [key, title, model, batch, trains] of rows) {
     const m = models?.[model];
-    const units = trains ? Math.ceil(batch / 8) : batch;
+    const units = trains ? Math.ceil(batch / 16) : batch;  // backendInfo().shardSize
     const step = m && trains
       ? `; a step sums ${units} shard gradients of ${(m.params * 4 / 1e6).toFixed(2)} MB = ${(units * m.params * 4 / 1e6).toFixed(1)} MB against ${(batch * m.train / 1e9).toFixed(2)} GFLOP`
       : '';
