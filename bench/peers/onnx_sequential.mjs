@@ -21,8 +21,8 @@ export function onnxSchema() {
   }
 }
 
-// HWIO [kh,kw,ic,oc] -> OIHW [oc,ic,kh,kw]
-function toOihw(k, [kh, kw, ic, oc]) {
+// HWIO [kh,kw,ic,oc] -> OIHW [oc,ic,kh,kw] (ort.mjs' hand-built LeNet uses it too)
+export function toOihw(k, [kh, kw, ic, oc]) {
   const out = new Float32Array(k.length);
   for (let o = 0; o < oc; o++)
     for (let i = 0; i < ic; i++)

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { lenetWeights } from './common.mjs';
+import { toOihw } from './onnx_sequential.mjs';
 
 export const name = 'ONNX Runtime Web';
 export const canTrain = false;
@@ -40,15 +41,6 @@ export function lenetOnnx(onnx, list) {
   const tensor = (name, dims, f32) => {
     tensors.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength) });
     return name;
-  };
-  // HWIO [kh,kw,ic,oc] -> OIHW [oc,ic,kh,kw]
-  const toOihw = (k, [kh, kw, ic, oc]) => {
-    const out = new Float32Array(k.length);
-    for (let o = 0; o < oc; o++)
-      for (let i = 0; i < ic; i++)
-        for (let y = 0; y < kh; y++)
-          for (let x = 0; x < kw; x++) out[((o * ic + i) * kh + y) * kw + x] = k[((y * kw + x) * ic + i) * oc + o];
-    return out;
   };
   // dense_1 rows: NCHW flatten index c*25 + h*5 + w takes wasmcnn's row (h*5 + w)*16 + c.
   const d1 = new Float32Array(400 * 120);

@@ -47,8 +47,10 @@ class Pool {
       started_ = 0;
     }
     while (int(threads_.size()) < n - 1) {
+      // A new thread waits for the next job: the last one (its generation) is not its business.
       const int worker = int(threads_.size()) + 1;
-      threads_.emplace_back([this, worker] { loop(worker); });
+      const uint64_t current = generation_.load();
+      threads_.emplace_back([this, worker, current] { loop(worker, current); });
     }
 #ifndef __EMSCRIPTEN__
     // Natively a thread starts at once: wait, so that the next parallel_for uses it. (In a browser
@@ -99,9 +101,8 @@ class Pool {
     }
   }
 
-  void loop(int worker) {
+  void loop(int worker, uint64_t seen) {
     ++started_;
-    uint64_t seen = 0;
     for (;;) {
       spin_until([&] { return stop_.load() || generation_.load() != seen; });
       std::unique_lock<std::mutex> lock(state_);

@@ -11,6 +11,7 @@
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "layers/layer_config.h"
+#include "train/model.h"
 
 namespace wasmcnn::test {
 
@@ -83,6 +84,18 @@ inline LayerConfig gaussian_noise(float stddev) {
 inline LayerConfig named(LayerConfig c, const std::string& name) {
   c.name = name;
   return c;
+}
+
+// Adam at 3e-3 with rotation and translation augmentation: the stochastic training setup the thread
+// tests run (every random stream in use).
+inline void compile_augmented(Model& m) {
+  OptimizerConfig adam;
+  adam.learning_rate = 3e-3f;
+  m.compile("sparse_categorical_crossentropy", adam);
+  AugmentOptions aug;
+  aug.rotation = 10;
+  aug.translate = 0.1f;
+  m.set_augment(aug);
 }
 
 // The message of the wasmcnn::Error f() throws, or "" when it throws none.

@@ -64,13 +64,7 @@ std::unique_ptr<Model> model(uint64_t seed) {
   m->add(dense(16, "relu"));
   m->add(batch_norm());
   m->add(dense(5, "softmax"));
-  OptimizerConfig adam;
-  adam.learning_rate = 3e-3f;
-  m->compile("sparse_categorical_crossentropy", adam);
-  AugmentOptions aug;
-  aug.rotation = 10;
-  aug.translate = 0.1f;
-  m->set_augment(aug);
+  compile_augmented(*m);
   return m;
 }
 

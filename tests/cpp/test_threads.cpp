@@ -58,13 +58,7 @@ std::unique_ptr<Model> model_a() {
   m->add(simple("flatten"));
   m->add(dropout(0.3f));
   m->add(dense(10, "softmax"));
-  OptimizerConfig adam;
-  adam.learning_rate = 3e-3f;
-  m->compile("sparse_categorical_crossentropy", adam);
-  AugmentOptions aug;
-  aug.rotation = 10;
-  aug.translate = 0.1f;
-  m->set_augment(aug);
+  compile_augmented(*m);
   return m;
 }
 
