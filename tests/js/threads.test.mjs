@@ -258,7 +258,7 @@ test('a helper that dies during predictAsync, or during trainInWorker, rejects w
   } finally {
     model.dispose();
   }
-  const job = cnn.trainInWorker(net(), x, y, { threads: 2, epochs: 3, batchSize: 16, progressEvery: 0 });
+  const job = cnn.trainInWorker(net(), x, y, { threads: 2, epochs: 3, batchSize: 32, progressEvery: 0 });
   job.on('batch', () => job._helperWorkers[0].terminate());
   await assert.rejects(job, /^Error: trainInWorker: wasmcnn: helper worker 1 of 1 died during training \(.*exited.*\)$/);
 });
