@@ -17,10 +17,10 @@ const CHILD = path.join(here, 'threads_child.mjs');
 // short enough that a pool keeping Node alive fails the test instead of hanging the suite.
 const EXIT_WITHIN_MS = 60000;
 
-/** Runs the child; resolves to { code, signal, out, err, timedOut }. */
-function runChild(args) {
+/** Runs the child (or node with `nodeArgs`); resolves to { code, signal, out, err, timedOut }. */
+function runChild(args, nodeArgs = [CHILD, ...args]) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -71,6 +71,18 @@ test('the same bits on the single build and on 1, 2, 3 and 4 pool threads; each 
     assert.equal(r.weights, single.weights, `trained weights differ on ${n} threads from the single build`);
     assert.equal(r.predictions, single.predictions, `predictions differ on ${n} threads from the single build`);
   }
+});
+
+test('node --input-type=module -e runs the pool too (its threads do not inherit --input-type) and exits', async () => {
+  const entry = new URL('../../web/lib/index.js', import.meta.url).href;
+  const script = `const cnn = await import(${JSON.stringify(entry)});
+    const m = cnn.sequential({ inputShape: [4], layers: [cnn.layers.dense({ units: 2, activation: 'softmax' })] });
+    await cnn.setThreads(2);
+    console.log(cnn.backendInfo().strategy, m.predict(cnn.tensor(new Float32Array(256), [64, 4])).shape.join('x'));`;
+  const r = await runChild([], ['--input-type=module', '-e', script]);
+  assert.equal(r.timedOut, false, 'the process ended by itself');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.trim(), 'pthreads 64x2');
 });
 
 test('an error inside a core call is still a plain Error with its message in the pthreads build', () => {

@@ -168,7 +168,9 @@ async function threadedModuleOptions() {
     // is done, or wait on a timer). Adding a 'message' listener refs the worker again, so on() unrefs.
     options.nodeWorker = class PoolThread extends workerThreads.Worker {
       constructor() {
-        super(source, { eval: true });
+        // Without --input-type=module (node --input-type=module -e '...'), which would make the
+        // CommonJS source an ES module; every other option of the app's node is kept.
+        super(source, { eval: true, execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
         this.unref();
       }
       on(event, listener) {
