@@ -640,12 +640,26 @@ void Model::prepare_replicas(int workers) {
     for (size_t k = 0; k < slots_.size(); ++k) {
       const Param& a = *slots_[k].param;
       Param& b = *r.slots_[k].param;
-      std::memcpy(b.w.data(), a.w.data(), a.w.size() * sizeof(float));
       b.l1 = a.l1;
       b.l2 = a.l2;
       b.trainable = a.trainable;
     }
   }
+  // The weights are copied by each pool thread into its own replica (worker_model), in parallel.
+  replica_synced_.assign(replicas_.size(), 0);
+}
+
+Model& Model::worker_model(int worker) {
+  if (worker == 0) return *this;
+  Model& r = *replicas_[size_t(worker) - 1];
+  // Only pool thread `worker` uses this replica and its flag during a parallel_for; this model's
+  // weights are only read meanwhile.
+  if (!replica_synced_[size_t(worker) - 1]) {
+    for (size_t k = 0; k < slots_.size(); ++k)
+      std::memcpy(r.slots_[k].param->w.data(), slots_[k].param->w.data(), slots_[k].param->w.size() * sizeof(float));
+    replica_synced_[size_t(worker) - 1] = 1;
+  }
+  return r;
 }
 
 void Model::shuffled_indices(uint32_t* idx, uint32_t n) {

@@ -150,8 +150,9 @@ class Model {
   BatchResult update(BatchResult r, int shards);
   // The shards of a batch on up to `threads()` threads: dw holds their sum.
   BatchResult sharded_gradients(const float* x, const float* t, int n);
-  // The model that pool thread `worker` computes on: this one, or a replica made current.
-  Model& worker_model(int worker) { return worker == 0 ? *this : *replicas_[size_t(worker) - 1]; }
+  // The model that pool thread `worker` computes on: this one, or its replica, given this model's
+  // weights on its first use after prepare_replicas().
+  Model& worker_model(int worker);
   void prepare_replicas(int workers);
   void predict_chunk(const float* x, int m, float* out);
   const Tensor& act_of(int node) const { return acts_[size_t(node + 1)]; }
@@ -184,6 +185,7 @@ class Model {
   std::vector<std::unique_ptr<Model>> replicas_;  // pool thread w's copy is replicas_[w - 1]
   uint64_t structure_ = 0;           // bumped by add() and pop(): replicas of another are rebuilt
   uint64_t replica_structure_ = 0;
+  std::vector<char> replica_synced_;  // per replica: has this call's weights
   AugmentOptions augment_;
   std::string metadata_;
 };

@@ -1,8 +1,10 @@
 #include "train/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/check.h"
+#include "core/thread_pool.h"
 #include "kernels/update.h"
 
 namespace wasmcnn {
@@ -42,19 +44,37 @@ void Optimizer::step(const std::vector<Slot>& slots) {
   const float correction = adam ? float(std::sqrt(1.0 - std::pow(double(b2), double(t_))) /
                                         (1.0 - std::pow(double(b1), double(t_))))
                                 : 1.f;
+  // Element-wise updates, so pieces of a parameter may be updated by different threads at once
+  // with the same result (core/thread_pool.h).
+  constexpr size_t kPiece = 8192;
+  struct Piece {
+    size_t slot, begin, size;
+  };
+  std::vector<Piece> pieces;
   for (size_t i = 0; i < slots.size(); ++i) {
-    Param& p = *slots[i].param;
+    const Param& p = *slots[i].param;
     if (!slots[i].layer->trainable() || !p.trainable) continue;
-    const float lr = config_.learning_rate * slots[i].layer->lr_multiplier();
-    if (config_.type == "rmsprop")
-      kernels::rmsprop_update(p.w.size(), lr, config_.rho, config_.momentum, config_.epsilon, p.dw.data(), m_[i].data(),
-                              v_[i].data(), p.w.data());
-    else if (adam)
-      kernels::adam_update(p.w.size(), lr * correction, b1, b2, config_.epsilon, p.dw.data(), m_[i].data(),
-                           v_[i].data(), p.w.data());
-    else
-      kernels::sgd_update(p.w.size(), lr, config_.momentum, config_.nesterov, p.dw.data(), m_[i].data(), p.w.data());
+    for (size_t b = 0; b < p.w.size(); b += kPiece) pieces.push_back({i, b, std::min(kPiece, p.w.size() - b)});
   }
+  auto update = [&](size_t k, int) {
+    const Piece& piece = pieces[k];
+    Param& p = *slots[piece.slot].param;
+    const size_t b = piece.begin, n = piece.size;
+    float* m = m_[piece.slot].data() + b;
+    const float lr = config_.learning_rate * slots[piece.slot].layer->lr_multiplier();
+    if (config_.type == "rmsprop")
+      kernels::rmsprop_update(n, lr, config_.rho, config_.momentum, config_.epsilon, p.dw.data() + b, m,
+                              v_[piece.slot].data() + b, p.w.data() + b);
+    else if (adam)
+      kernels::adam_update(n, lr * correction, b1, b2, config_.epsilon, p.dw.data() + b, m, v_[piece.slot].data() + b,
+                           p.w.data() + b);
+    else
+      kernels::sgd_update(n, lr, config_.momentum, config_.nesterov, p.dw.data() + b, m, p.w.data() + b);
+  };
+  if (threads() > 1 && pieces.size() > 1)
+    parallel_for(pieces.size(), update);
+  else
+    for (size_t k = 0; k < pieces.size(); ++k) update(k, 0);
 }
 
 }  // namespace wasmcnn
