@@ -203,7 +203,7 @@ const train = mountTrainPanel({ registry });
 const teach = mountTeach({ getInput: () => input, registry, clearPad: () => pad.clear() });
 const classes = mountTeachClasses({ getInput: () => input, registry, clearPad: () => pad.clear() });
 $('train-now').addEventListener('click', () => {
-  $('epochs').value = '1';
+  $('epochs').value = '2';
   $('train-size').value = '2000';
   document.querySelector('.card.train').scrollIntoView({ behavior: 'smooth', block: 'start' });
   train.start();
