@@ -174,6 +174,7 @@ function writeStamp(app, stamp) {
 function build(app) {
   const dir = path.join(here, app);
   fs.rmSync(path.join(dir, 'dist'), { recursive: true, force: true });
+  const manifest = fs.readFileSync(path.join(dir, 'package.json'), 'utf8');
   const started = performance.now();
   const r = spawnSync('npm', ['run', 'build', '--loglevel=error'], {
     cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
@@ -181,6 +182,11 @@ function build(app) {
   timings[`build ${app}`] = performance.now() - started;
   const output = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, `${app}: npm run build failed:\n${output}`);
+  // A bundler that finds a Node global in the package (Parcel: a bare `process`) installs a polyfill
+  // into the app, rewriting its package.json and node_modules: a zero-config app must not need one.
+  const after = fs.readFileSync(path.join(dir, 'package.json'), 'utf8');
+  if (after !== manifest) fs.writeFileSync(path.join(dir, 'package.json'), manifest);
+  assert.equal(after, manifest, `${app}: the build changed the app's package.json (a polyfill for a Node global?)`);
   let rest = output;
   for (const known of KNOWN_WARNINGS.filter((k) => k.app === app)) rest = rest.replace(known.re, '');
   const warnings = rest.split('\n').filter((l) => /warn|\(!\)|⚠|critical dependency|error/i.test(l));

@@ -169,8 +169,9 @@ async function threadedModuleOptions() {
     options.nodeWorker = class PoolThread extends workerThreads.Worker {
       constructor() {
         // Without --input-type=module (node --input-type=module -e '...'), which would make the
-        // CommonJS source an ES module; every other option of the app's node is kept.
-        super(source, { eval: true, execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
+        // CommonJS source an ES module; every other option of the app's node is kept. (globalThis.:
+        // Parcel polyfills, and installs into the app, a bare `process` wherever it sees one.)
+        super(source, { eval: true, execArgv: globalThis.process.execArgv.filter((a) => !a.startsWith('--input-type')) });
         this.unref();
       }
       on(event, listener) {
