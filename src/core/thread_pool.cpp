@@ -1,5 +1,6 @@
 #include "core/thread_pool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -59,9 +60,9 @@ class Pool {
 #endif
   }
 
-  void run(size_t tasks, const std::function<void(size_t, int)>& fn) {
+  void run(size_t tasks, const std::function<void(size_t, int)>& fn, int max_workers) {
     std::unique_lock<std::mutex> run(run_, std::try_to_lock);
-    const int helpers = run.owns_lock() ? std::min(started(), int(tasks) - 1) : 0;
+    const int helpers = run.owns_lock() ? std::min({started(), int(tasks) - 1, max_workers - 1}) : 0;
     if (helpers <= 0) {  // busy, no pool, or one task: all on this thread
       for (size_t i = 0; i < tasks; ++i) fn(i, 0);
       return;
@@ -179,6 +180,8 @@ int threads() { return pool().size(); }
 
 int threads_started() { return pool().started(); }
 
-void parallel_for(size_t tasks, const std::function<void(size_t, int)>& fn) { pool().run(tasks, fn); }
+void parallel_for(size_t tasks, const std::function<void(size_t, int)>& fn, int max_workers) {
+  pool().run(tasks, fn, max_workers);
+}
 
 }  // namespace wasmcnn

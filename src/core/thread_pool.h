@@ -28,9 +28,9 @@ int threads();
 // Pool threads that have started running. In a browser a new thread starts once its worker has
 // loaded, after set_threads() returned; JavaScript waits for this to reach threads() - 1.
 int threads_started();
-// Runs fn(task, worker) for task in [0, tasks), worker in [0, threads()). The first exception
-// thrown by any task is rethrown here after every thread has stopped; tasks not yet started are
-// skipped.
-void parallel_for(size_t tasks, const std::function<void(size_t task, int worker)>& fn);
+// Runs fn(task, worker) for task in [0, tasks), worker in [0, min(threads(), max_workers)): with
+// one task, one thread or a busy pool all on the caller (worker 0). The first exception thrown by
+// any task is rethrown here after every thread has stopped; tasks not yet started are skipped.
+void parallel_for(size_t tasks, const std::function<void(size_t task, int worker)>& fn, int max_workers = kMaxThreads);
 
 }  // namespace wasmcnn

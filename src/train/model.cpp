@@ -268,10 +268,7 @@ const Tensor& Model::predict(const float* x, int n) {
     const int i0 = int(k) * chunk, m = std::min(chunk, n - i0);
     worker_model(worker).predict_chunk(x + size_t(i0) * in_size, m, out_.data() + size_t(i0) * out_size);
   };
-  if (workers > 1)
-    parallel_for(size_t(tasks), task);
-  else
-    for (int k = 0; k < tasks; ++k) task(size_t(k), 0);
+  parallel_for(size_t(tasks), task, workers);
   return out_;
 }
 
@@ -335,10 +332,7 @@ LossValue Model::inference_loss(const float* x, const float* t, int n) {
     const Tensor* logits = m.layers_.back()->logits(m.act_of(m.inputs_.back()[0]));
     parts[k] = compute_loss(loss_, m.acts_.back(), logits, t + size_t(i0) * cols, nullptr);
   };
-  if (workers > 1)
-    parallel_for(size_t(tasks), task);
-  else
-    for (int k = 0; k < tasks; ++k) task(size_t(k), 0);
+  parallel_for(size_t(tasks), task, workers);
   LossValue lv;
   for (const LossValue& p : parts) {
     lv.total += p.total;
@@ -409,10 +403,7 @@ BatchResult Model::gradients(const float* x, const float* t, int n) {
     parts[s] = m.shard_pass(x + size_t(b) * in_size, t + size_t(b) * cols, e - b, n, size_t(b), step);
     m.copy_gradients(shard_grads_.data() + s * P);
   };
-  if (workers > 1)
-    parallel_for(size_t(shards), task);
-  else
-    for (int s = 0; s < shards; ++s) task(size_t(s), 0);
+  parallel_for(size_t(shards), task, workers);
   std::vector<double> losses;
   double correct = 0;
   for (const LossValue& p : parts) {
@@ -544,10 +535,7 @@ BatchResult Model::reduce(const float* grads, const double* losses, int shards, 
         for (size_t i = 0; i < piece.size; ++i) piece.dw[i] += g[i];
       }
     };
-    if (threads() > 1 && pieces.size() > 1)
-      parallel_for(pieces.size(), sum);
-    else
-      for (size_t k = 0; k < pieces.size(); ++k) sum(k, 0);
+    parallel_for(pieces.size(), sum);
   }
   add_penalty_gradients();
   return r;

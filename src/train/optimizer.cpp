@@ -71,10 +71,7 @@ void Optimizer::step(const std::vector<Slot>& slots) {
     else
       kernels::sgd_update(n, lr, config_.momentum, config_.nesterov, p.dw.data() + b, m, p.w.data() + b);
   };
-  if (threads() > 1 && pieces.size() > 1)
-    parallel_for(pieces.size(), update);
-  else
-    for (size_t k = 0; k < pieces.size(); ++k) update(k, 0);
+  parallel_for(pieces.size(), update);
 }
 
 }  // namespace wasmcnn
